@@ -1,0 +1,382 @@
+"""All writes: keyword-only functions, one transaction per document, upserts on natural keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from extractors.registry import Entity, fold_name
+from extractors.types import DealMention as DealMentionRecord
+from extractors.types import DocumentExtraction
+from models import (
+    Company,
+    CompanyAlias,
+    Deal,
+    DealMention,
+    Document,
+    DocumentSource,
+    EntityMention,
+    Metric,
+    Quarantine,
+    Run,
+)
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """One unit of work: committed as a whole or rolled back as a whole."""
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+def _insert_ignore(session: Session, model: type[Any], values: dict[str, Any]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING, on SQLite and PostgreSQL."""
+    dialect = session.get_bind().dialect.name
+    ins = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(ins(model).values(**values).on_conflict_do_nothing())
+
+
+# --- runs and quarantine -------------------------------------------------
+
+
+def start_run(*, engine: Engine, flow: str, params: dict[str, Any], extractor_version: str) -> int:
+    with transaction(engine) as s:
+        run = Run(
+            flow=flow,
+            started_at=_now(),
+            params=params,
+            extractor_version=extractor_version,
+            errors=[],
+        )
+        s.add(run)
+        s.flush()
+        return run.id
+
+
+def finish_run(*, engine: Engine, run_id: int, counts: dict[str, int], errors: list[str]) -> None:
+    with transaction(engine) as s:
+        s.execute(
+            update(Run)
+            .where(Run.id == run_id)
+            .values(
+                finished_at=_now(),
+                status="partial" if errors else "ok",
+                errors=errors,
+                **counts,
+            )
+        )
+
+
+def quarantine(
+    *, engine: Engine, origin: str, code: str, reason: str, run_id: int | None,
+    document_id: int | None = None,
+) -> None:
+    """Record a failed input; the same origin failing the same way again is one row."""
+    with transaction(engine) as s:
+        _insert_ignore(
+            s,
+            Quarantine,
+            {"origin": origin, "error_code": code, "reason": reason, "occurrences": 0},
+        )
+        s.execute(
+            update(Quarantine)
+            .where(Quarantine.origin == origin, Quarantine.error_code == code)
+            .values(
+                reason=reason,
+                document_id=document_id,
+                last_run_id=run_id,
+                occurrences=Quarantine.occurrences + 1,
+                last_seen=_now(),
+                resolved=False,
+            )
+        )
+
+
+def resolve_quarantine(*, session: Session, origin: str) -> None:
+    session.execute(
+        update(Quarantine).where(Quarantine.origin == origin).values(resolved=True)
+    )
+
+
+# --- documents -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    id: int
+    extractor_version: str | None
+    published: dt.date | None
+
+
+def find_document(*, engine: Engine, sha256: str) -> StoredDocument | None:
+    with Session(engine) as s:
+        row = s.execute(
+            select(Document.id, Document.extractor_version, Document.published).where(
+                Document.sha256 == sha256
+            )
+        ).first()
+    return StoredDocument(row[0], row[1], row[2]) if row else None
+
+
+def add_source(*, session: Session, document_id: int, origin: str, source_path: str | None,
+               run_id: int | None) -> None:
+    _insert_ignore(
+        session,
+        DocumentSource,
+        {
+            "document_id": document_id,
+            "origin": origin,
+            "source_path": source_path,
+            "first_run_id": run_id,
+        },
+    )
+
+
+def upsert_document(
+    *,
+    session: Session,
+    text: str,
+    title: str | None,
+    published: dt.date | None,
+    published_source: str,
+    content_type: str,
+    encoding: str | None,
+    notes: Sequence[str],
+) -> int:
+    """Insert the document if its content is new; return its id either way."""
+    digest = sha256_text(text)
+    _insert_ignore(
+        session,
+        Document,
+        {
+            "sha256": digest,
+            "text": text,
+            "title": title,
+            "published": published,
+            "published_source": published_source,
+            "content_type": content_type,
+            "encoding": encoding,
+            "notes": list(notes),
+            "char_count": len(text),
+        },
+    )
+    doc_id = session.execute(select(Document.id).where(Document.sha256 == digest)).scalar_one()
+    return int(doc_id)
+
+
+# --- companies -----------------------------------------------------------
+
+
+def ensure_company(*, session: Session, entity: Entity) -> int:
+    """Company id for a registry (or GiNZA-found) entity, creating it and its aliases once."""
+    existing = session.execute(select(Company.id).where(Company.name == entity.name)).scalar()
+    if existing is not None:
+        return int(existing)
+    _insert_ignore(
+        session,
+        Company,
+        {
+            "name": entity.name,
+            "kind": entity.kind,
+            "ticker": entity.ticker,
+            "verified": entity.verified,
+        },
+    )
+    company_id = int(
+        session.execute(select(Company.id).where(Company.name == entity.name)).scalar_one()
+    )
+    for alias in (entity.name, *entity.aliases):
+        _insert_ignore(
+            session,
+            CompanyAlias,
+            {"company_id": company_id, "alias": alias, "alias_folded": fold_name(alias)},
+        )
+    return company_id
+
+
+# --- derived rows --------------------------------------------------------
+
+
+def _num(value: Decimal | None) -> Decimal | None:
+    return value
+
+
+def _deal_key(m: DealMentionRecord) -> str:
+    amount = m.amount
+    value = "-" if amount is None or amount.value is None else format(amount.value.normalize(), "f")
+    currency = "-" if amount is None or amount.currency is None else amount.currency
+    return "|".join((m.source or "-", m.target or "-", m.deal_type, value, currency))
+
+
+def replace_extraction(
+    *,
+    session: Session,
+    document_id: int,
+    extraction: DocumentExtraction,
+    entities: dict[str, Entity],
+    extractor_version: str,
+) -> int:
+    """Replace every derived row of a document by ``extraction``; returns the deal-mention count.
+
+    Runs inside the caller's transaction, so a document is rewritten whole or not at all.
+    """
+    for model in (DealMention, Deal, Metric, EntityMention):
+        session.execute(delete(model).where(model.document_id == document_id))
+
+    company_ids: dict[str, int] = {}
+
+    def company_id(name: str | None) -> int | None:
+        if name is None or name not in entities:
+            return None
+        if name not in company_ids:
+            company_ids[name] = ensure_company(session=session, entity=entities[name])
+        return company_ids[name]
+
+    v = extractor_version
+    for c in extraction.companies:
+        session.add(
+            EntityMention(
+                document_id=document_id, label="COMPANY", text=c.text, canonical=c.canonical,
+                company_id=company_id(c.canonical) if c.kind != "person" else None,
+                value=c.kind, char_start=c.start, char_end=c.end, extractor_version=v,
+            )
+        )
+    for m in extraction.money:
+        session.add(
+            EntityMention(
+                document_id=document_id, label="MONEY", text=m.text, canonical=m.currency,
+                value=None if m.value is None else format(m.value.normalize(), "f"),
+                char_start=m.start, char_end=m.end, extractor_version=v,
+            )
+        )
+    for d in extraction.dates:
+        session.add(
+            EntityMention(
+                document_id=document_id, label="DURATION" if d.kind == "duration" else "DATE",
+                text=d.text, value=d.value, char_start=d.start, char_end=d.end,
+                extractor_version=v,
+            )
+        )
+
+    deals: dict[str, Deal] = {}
+    by_parties: dict[tuple[str | None, str | None, str], Deal] = {}
+    for ordinal, m in enumerate(extraction.deals):
+        key = _deal_key(m)
+        deal = deals.get(key)
+        if deal is None and m.amount is None:
+            # An amount-less mention joins the deal of the same parties and type.
+            deal = by_parties.get((m.source, m.target, m.deal_type))
+        if deal is None:
+            a = m.amount
+            deal = Deal(
+                document_id=document_id, deal_key=key,
+                source_company_id=company_id(m.source), target_company_id=company_id(m.target),
+                source=m.source, target=m.target, deal_type=m.deal_type, status=m.status,
+                amount_value=None if a is None else a.value,
+                currency=None if a is None else a.currency,
+                amount_qualifier=None if a is None else a.qualifier,
+                date=None if m.date is None else m.date.value,
+                mention_count=0, extractor_version=v,
+            )
+            session.add(deal)
+            session.flush()
+            deals[key] = deal
+            by_parties.setdefault((m.source, m.target, m.deal_type), deal)
+        deal.mention_count += 1
+        if deal.date is None and m.date is not None:
+            deal.date = m.date.value
+        a, d = m.amount, m.date
+        session.add(
+            DealMention(
+                document_id=document_id, deal_id=deal.id, ordinal=ordinal,
+                source=m.source, target=m.target, deal_type=m.deal_type, status=m.status,
+                amount_value=None if a is None else a.value,
+                amount_low=None if a is None else a.low,
+                amount_high=None if a is None else a.high,
+                currency=None if a is None else a.currency,
+                amount_qualifier=None if a is None else a.qualifier,
+                amount_text=None if a is None else a.text,
+                amount_start=None if a is None else a.start,
+                amount_end=None if a is None else a.end,
+                date=None if d is None else d.value,
+                date_precision=None if d is None else d.precision,
+                date_text=None if d is None else d.text,
+                date_resolved=True if d is None else d.resolved,
+                term_text=m.term_text, trigger=m.trigger, evidence=m.evidence,
+                char_start=m.sentence_start, char_end=m.sentence_end, extractor_version=v,
+            )
+        )
+    for metric in extraction.metrics:
+        a = metric.amount
+        session.add(
+            Metric(
+                document_id=document_id, company=metric.company,
+                company_id=company_id(metric.company), kind=metric.kind,
+                amount_value=a.value, currency=a.currency, amount_qualifier=a.qualifier,
+                amount_text=a.text, amount_start=a.start, amount_end=a.end,
+                evidence=metric.evidence, char_start=metric.sentence_start,
+                char_end=metric.sentence_end, extractor_version=v,
+            )
+        )
+    session.execute(
+        update(Document)
+        .where(Document.id == document_id)
+        .values(extractor_version=v, processed_at=_now())
+    )
+    return len(extraction.deals)
+
+
+def documents_to_reprocess(
+    *, engine: Engine, ids: Sequence[int] | None, stale_only: bool, extractor_version: str
+) -> list[int]:
+    with Session(engine) as s:
+        q = select(Document.id).order_by(Document.id)
+        if ids:
+            q = q.where(Document.id.in_(list(ids)))
+        if stale_only:
+            q = q.where(
+                (Document.extractor_version.is_(None))
+                | (Document.extractor_version != extractor_version)
+            )
+        return [int(i) for i in s.execute(q).scalars()]
+
+
+def load_document(*, engine: Engine, document_id: int) -> tuple[str, dt.date | None, str]:
+    """Text, publication date and first origin of a stored document."""
+    with Session(engine) as s:
+        doc = s.get(Document, document_id)
+        if doc is None:
+            raise KeyError(document_id)
+        origin = s.execute(
+            select(DocumentSource.origin)
+            .where(DocumentSource.document_id == document_id)
+            .order_by(DocumentSource.id)
+            .limit(1)
+        ).scalar()
+        return doc.text, doc.published, origin or f"document:{document_id}"
+
+
+def count_rows(*, engine: Engine) -> dict[str, int]:
+    with Session(engine) as s:
+        return {
+            m.__tablename__: int(s.execute(select(func.count()).select_from(m)).scalar_one())
+            for m in (Document, DocumentSource, Company, CompanyAlias, EntityMention, Deal,
+                      DealMention, Metric, Quarantine)
+        }

@@ -1,0 +1,249 @@
+"""The ``torihiki`` command line.  Exit codes: 0 ok, 1 some documents quarantined, 2 usage error."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from torihiki.settings import get_settings
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not an ISO date (YYYY-MM-DD): {value!r}") from exc
+
+
+def _published_map(value: str) -> dict[str, dt.date]:
+    path = Path(value)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return {str(k): dt.date.fromisoformat(str(v)[:10]) for k, v in raw.items()}
+    except (OSError, ValueError, AttributeError) as exc:
+        raise argparse.ArgumentTypeError(f"{value}: not a JSON object of ISO dates ({exc})") from exc
+
+
+def _db(args: argparse.Namespace) -> str:
+    return str(args.db or os.environ.get("TORIHIKI_DATABASE_URL") or get_settings().database_url)
+
+
+def _quiet_prefect() -> None:
+    # The flows report progress themselves; Prefect's INFO logs would drown it.
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="torihiki", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    db_help = "database URL (default: $TORIHIKI_DATABASE_URL or sqlite:///data/torihiki.db)"
+
+    ing = sub.add_parser("ingest", help="ingest files, directories or .jsonl into the database")
+    ing.add_argument("paths", nargs="+", help=".txt .md .html .htm .jsonl files or directories")
+    ing.add_argument("--db", help=db_help)
+    ing.add_argument("--published", type=_date,
+                     help="publication date for documents that carry none (YYYY-MM-DD)")
+    ing.add_argument("--published-map", type=_published_map,
+                     help="JSON file mapping file names or stems to publication dates")
+
+    rep = sub.add_parser("reprocess", help="re-extract stored documents")
+    which = rep.add_mutually_exclusive_group()
+    which.add_argument("--all", action="store_true", help="every document")
+    which.add_argument("--stale", action="store_true",
+                       help="documents extracted by an older extractor version (default)")
+    which.add_argument("--doc", type=int, nargs="+", metavar="ID", help="these document ids")
+    rep.add_argument("--db", help=db_help)
+
+    exp = sub.add_parser("export", help="export records as JSON lines or CSV")
+    exp.add_argument("kind", choices=["deals", "deal-mentions", "mentions", "metrics"])
+    exp.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    exp.add_argument("--db", help=db_help)
+    exp.add_argument("--out", help="write to this file instead of standard output")
+
+    deals = sub.add_parser("deals", help="print the deals found, as a table")
+    deals.add_argument("--db", help=db_help)
+
+    ev = sub.add_parser("eval", help="score extraction against a gold file")
+    ev.add_argument("docs", nargs="+", help="documents or directories to ingest")
+    ev.add_argument("--gold", required=True, type=Path, help="gold deal mentions (.jsonl)")
+    ev.add_argument("--metrics", type=Path, help="gold non-deal money metrics (.jsonl)")
+    ev.add_argument("--published-map", type=_published_map,
+                    help="JSON file mapping file stems to publication dates")
+    ev.add_argument("--verbose", action="store_true", help="list every miss and false positive")
+    ev.add_argument("--json", type=Path, help="also write the figures as JSON to this file")
+    ev.add_argument("--ner-everywhere", action="store_true",
+                    help="run GiNZA on every sentence (to compare with the gated default)")
+
+    dbp = sub.add_parser("db", help="database administration")
+    dbsub = dbp.add_subparsers(dest="db_command", required=True)
+    up = dbsub.add_parser("upgrade", help="apply Alembic migrations up to head")
+    up.add_argument("--db", help=db_help)
+    up.add_argument("--revision", default="head")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler = {
+        "ingest": cmd_ingest, "reprocess": cmd_reprocess, "export": cmd_export,
+        "deals": cmd_deals, "db": cmd_db, "eval": cmd_eval,
+    }[args.command]
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from db.migrate import upgrade
+
+    upgrade(_db(args), args.revision)
+    print(f"database at {args.revision}: {_redact(_db(args))}")
+    return 0
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _print_summary(result: Any) -> int:
+    counts = result.counts()
+    print(
+        f"run {result.run_id}: {counts['documents_seen']} documents, "
+        f"{counts['documents_new']} new, {counts['documents_processed']} extracted, "
+        f"{counts['documents_skipped']} unchanged, {counts['documents_quarantined']} quarantined, "
+        f"{counts['deal_mentions']} deal mentions"
+    )
+    for o in result.quarantined:
+        print(f"  quarantined: {o.error}")
+    return 1 if result.quarantined else 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    _quiet_prefect()
+    from db.migrate import upgrade
+    from pipelines.flows import ingest_flow
+
+    url = _db(args)
+    upgrade(url)  # idempotent: a new database gets its schema, an old one its new revisions
+    result = ingest_flow(
+        paths=[str(p) for p in args.paths], database_url=url,
+        published=args.published, published_map=args.published_map,
+    )
+    return _print_summary(result)
+
+
+def cmd_reprocess(args: argparse.Namespace) -> int:
+    _quiet_prefect()
+    from db.migrate import upgrade
+    from pipelines.flows import reprocess_flow
+
+    url = _db(args)
+    upgrade(url)
+    result = reprocess_flow(database_url=url, document_ids=args.doc,
+                            stale_only=not (args.all or args.doc))
+    return _print_summary(result)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from db.engine import make_engine
+    from db.queries import EXPORTS, iter_export
+
+    engine = make_engine(_db(args))
+    out: TextIO = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout
+    try:
+        write_records(iter_export(engine, args.kind), EXPORTS[args.kind], args.format, out)
+    finally:
+        if args.out:
+            out.close()
+        engine.dispose()
+    return 0
+
+
+def write_records(records: Iterable[dict[str, Any]], fields: Sequence[str], fmt: str,
+                  out: TextIO) -> None:
+    if fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=list(fields))
+        writer.writeheader()
+        for r in records:
+            writer.writerow(r)
+    else:
+        for r in records:
+            out.write(json.dumps(r, ensure_ascii=False) + "\n")
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from torihiki.evaluation import format_report
+    from torihiki.evalrun import run_eval
+
+    result, timing = run_eval(args.docs, args.gold, args.metrics, args.published_map,
+                              ner_everywhere=args.ner_everywhere)
+    print(format_report(result, verbose=args.verbose))
+    print(f"wall time {timing['seconds']:.1f} s for {timing['characters']:,} characters "
+          f"({timing['chars_per_second']:,.0f} chars/s, model load excluded)")
+    if args.json:
+        args.json.write_text(json.dumps({**result.as_dict(), **timing}, indent=2) + "\n",
+                             encoding="utf-8")
+    return 0
+
+
+def cmd_deals(args: argparse.Namespace) -> int:
+    from db.engine import make_engine
+    from db.queries import iter_export
+
+    engine = make_engine(_db(args))
+    rows = list(iter_export(engine, "deal-mentions"))
+    engine.dispose()
+    print(format_deal_table(rows))
+    return 0
+
+
+def _amount(r: dict[str, Any]) -> str:
+    if r["amount_value"] is None:
+        return r["amount_text"] or ""
+    prefix = {"up_to": "≤", "approx": "~", "over": ">", "total": "Σ"}.get(r["amount_qualifier"], "")
+    return f"{prefix}{r['amount_value']:,} {r['currency'] or ''}".strip()
+
+
+def format_deal_table(rows: Sequence[dict[str, Any]]) -> str:
+    header = ("document", "source", "target", "type", "status", "amount", "date")
+    table = [header] + [
+        (
+            Path(str(r["document"])).name[:28], r["source"] or "-", r["target"] or "-",
+            r["deal_type"], r["status"], _amount(r), r["date"] or "-",
+        )
+        for r in rows
+    ]
+    widths = [max(_width(str(row[i])) for row in table) for i in range(len(header))]
+    lines = []
+    for n, row in enumerate(table):
+        lines.append("  ".join(_pad(str(c), w) for c, w in zip(row, widths, strict=True)))
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    lines.append(f"{len(rows)} deal mentions")
+    return "\n".join(lines)
+
+
+def _width(s: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def _pad(s: str, width: int) -> str:
+    return s + " " * (width - _width(s))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
