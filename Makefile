@@ -1,5 +1,5 @@
 # Two commands do all the set-up on a fresh machine:
-#   make demo   — bootstrap .venv, migrate data/torihiki.db, ingest corpus/, print the deals
+#   make demo   — bootstrap .venv, migrate data/torihiki.db, ingest corpus/documents/, print the deals
 #   make test   — bootstrap .venv, then ruff, mypy and the whole test suite (PostgreSQL included)
 PYTHON ?= python3
 VENV   ?= .venv
@@ -19,7 +19,7 @@ install: $(STAMP)
 
 demo: install
 	$(BIN)/torihiki db upgrade --db $(DB)
-	$(BIN)/torihiki ingest corpus/ --db $(DB) --published-map corpus/published.json || test $$? -eq 1
+	$(BIN)/torihiki ingest corpus/documents/ --db $(DB) --published-map corpus/documents/published.json
 	$(BIN)/torihiki deals --db $(DB)
 
 lint: install

@@ -7,7 +7,6 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, select, update
@@ -85,7 +84,12 @@ def finish_run(*, engine: Engine, run_id: int, counts: dict[str, int], errors: l
 
 
 def quarantine(
-    *, engine: Engine, origin: str, code: str, reason: str, run_id: int | None,
+    *,
+    engine: Engine,
+    origin: str,
+    code: str,
+    reason: str,
+    run_id: int | None,
     document_id: int | None = None,
 ) -> None:
     """Record a failed input; the same origin failing the same way again is one row."""
@@ -110,9 +114,7 @@ def quarantine(
 
 
 def resolve_quarantine(*, session: Session, origin: str) -> None:
-    session.execute(
-        update(Quarantine).where(Quarantine.origin == origin).values(resolved=True)
-    )
+    session.execute(update(Quarantine).where(Quarantine.origin == origin).values(resolved=True))
 
 
 # --- documents -----------------------------------------------------------
@@ -135,8 +137,9 @@ def find_document(*, engine: Engine, sha256: str) -> StoredDocument | None:
     return StoredDocument(row[0], row[1], row[2]) if row else None
 
 
-def add_source(*, session: Session, document_id: int, origin: str, source_path: str | None,
-               run_id: int | None) -> None:
+def add_source(
+    *, session: Session, document_id: int, origin: str, source_path: str | None, run_id: int | None
+) -> None:
     _insert_ignore(
         session,
         DocumentSource,
@@ -199,9 +202,7 @@ def ensure_company(*, session: Session, entity: Entity) -> int:
             "verified": entity.verified,
         },
     )
-    company_id = int(
-        session.execute(select(Company.id).where(Company.name == entity.name)).scalar_one()
-    )
+    company_id = int(session.execute(select(Company.id).where(Company.name == entity.name)).scalar_one())
     for alias in (entity.name, *entity.aliases):
         _insert_ignore(
             session,
@@ -212,10 +213,6 @@ def ensure_company(*, session: Session, entity: Entity) -> int:
 
 
 # --- derived rows --------------------------------------------------------
-
-
-def _num(value: Decimal | None) -> Decimal | None:
-    return value
 
 
 def _deal_key(m: DealMentionRecord) -> str:
@@ -253,24 +250,39 @@ def replace_extraction(
     for c in extraction.companies:
         session.add(
             EntityMention(
-                document_id=document_id, label="COMPANY", text=c.text, canonical=c.canonical,
+                document_id=document_id,
+                label="COMPANY",
+                text=c.text,
+                canonical=c.canonical,
                 company_id=company_id(c.canonical) if c.kind != "person" else None,
-                value=c.kind, char_start=c.start, char_end=c.end, extractor_version=v,
+                value=c.kind,
+                char_start=c.start,
+                char_end=c.end,
+                extractor_version=v,
             )
         )
-    for m in extraction.money:
+    for money in extraction.money:
         session.add(
             EntityMention(
-                document_id=document_id, label="MONEY", text=m.text, canonical=m.currency,
-                value=None if m.value is None else format(m.value.normalize(), "f"),
-                char_start=m.start, char_end=m.end, extractor_version=v,
+                document_id=document_id,
+                label="MONEY",
+                text=money.text,
+                canonical=money.currency,
+                value=None if money.value is None else format(money.value.normalize(), "f"),
+                char_start=money.start,
+                char_end=money.end,
+                extractor_version=v,
             )
         )
     for d in extraction.dates:
         session.add(
             EntityMention(
-                document_id=document_id, label="DURATION" if d.kind == "duration" else "DATE",
-                text=d.text, value=d.value, char_start=d.start, char_end=d.end,
+                document_id=document_id,
+                label="DURATION" if d.kind == "duration" else "DATE",
+                text=d.text,
+                value=d.value,
+                char_start=d.start,
+                char_end=d.end,
                 extractor_version=v,
             )
         )
@@ -286,14 +298,20 @@ def replace_extraction(
         if deal is None:
             a = m.amount
             deal = Deal(
-                document_id=document_id, deal_key=key,
-                source_company_id=company_id(m.source), target_company_id=company_id(m.target),
-                source=m.source, target=m.target, deal_type=m.deal_type, status=m.status,
+                document_id=document_id,
+                deal_key=key,
+                source_company_id=company_id(m.source),
+                target_company_id=company_id(m.target),
+                source=m.source,
+                target=m.target,
+                deal_type=m.deal_type,
+                status=m.status,
                 amount_value=None if a is None else a.value,
                 currency=None if a is None else a.currency,
                 amount_qualifier=None if a is None else a.qualifier,
                 date=None if m.date is None else m.date.value,
-                mention_count=0, extractor_version=v,
+                mention_count=0,
+                extractor_version=v,
             )
             session.add(deal)
             session.flush()
@@ -302,11 +320,16 @@ def replace_extraction(
         deal.mention_count += 1
         if deal.date is None and m.date is not None:
             deal.date = m.date.value
-        a, d = m.amount, m.date
+        a, dm = m.amount, m.date
         session.add(
             DealMention(
-                document_id=document_id, deal_id=deal.id, ordinal=ordinal,
-                source=m.source, target=m.target, deal_type=m.deal_type, status=m.status,
+                document_id=document_id,
+                deal_id=deal.id,
+                ordinal=ordinal,
+                source=m.source,
+                target=m.target,
+                deal_type=m.deal_type,
+                status=m.status,
                 amount_value=None if a is None else a.value,
                 amount_low=None if a is None else a.low,
                 amount_high=None if a is None else a.high,
@@ -315,30 +338,40 @@ def replace_extraction(
                 amount_text=None if a is None else a.text,
                 amount_start=None if a is None else a.start,
                 amount_end=None if a is None else a.end,
-                date=None if d is None else d.value,
-                date_precision=None if d is None else d.precision,
-                date_text=None if d is None else d.text,
-                date_resolved=True if d is None else d.resolved,
-                term_text=m.term_text, trigger=m.trigger, evidence=m.evidence,
-                char_start=m.sentence_start, char_end=m.sentence_end, extractor_version=v,
+                date=None if dm is None else dm.value,
+                date_precision=None if dm is None else dm.precision,
+                date_text=None if dm is None else dm.text,
+                date_resolved=True if dm is None else dm.resolved,
+                term_text=m.term_text,
+                trigger=m.trigger,
+                evidence=m.evidence,
+                char_start=m.sentence_start,
+                char_end=m.sentence_end,
+                extractor_version=v,
             )
         )
     for metric in extraction.metrics:
         a = metric.amount
         session.add(
             Metric(
-                document_id=document_id, company=metric.company,
-                company_id=company_id(metric.company), kind=metric.kind,
-                amount_value=a.value, currency=a.currency, amount_qualifier=a.qualifier,
-                amount_text=a.text, amount_start=a.start, amount_end=a.end,
-                evidence=metric.evidence, char_start=metric.sentence_start,
-                char_end=metric.sentence_end, extractor_version=v,
+                document_id=document_id,
+                company=metric.company,
+                company_id=company_id(metric.company),
+                kind=metric.kind,
+                amount_value=a.value,
+                currency=a.currency,
+                amount_qualifier=a.qualifier,
+                amount_text=a.text,
+                amount_start=a.start,
+                amount_end=a.end,
+                evidence=metric.evidence,
+                char_start=metric.sentence_start,
+                char_end=metric.sentence_end,
+                extractor_version=v,
             )
         )
     session.execute(
-        update(Document)
-        .where(Document.id == document_id)
-        .values(extractor_version=v, processed_at=_now())
+        update(Document).where(Document.id == document_id).values(extractor_version=v, processed_at=_now())
     )
     return len(extraction.deals)
 
@@ -352,8 +385,7 @@ def documents_to_reprocess(
             q = q.where(Document.id.in_(list(ids)))
         if stale_only:
             q = q.where(
-                (Document.extractor_version.is_(None))
-                | (Document.extractor_version != extractor_version)
+                (Document.extractor_version.is_(None)) | (Document.extractor_version != extractor_version)
             )
         return [int(i) for i in s.execute(q).scalars()]
 
@@ -377,6 +409,15 @@ def count_rows(*, engine: Engine) -> dict[str, int]:
     with Session(engine) as s:
         return {
             m.__tablename__: int(s.execute(select(func.count()).select_from(m)).scalar_one())
-            for m in (Document, DocumentSource, Company, CompanyAlias, EntityMention, Deal,
-                      DealMention, Metric, Quarantine)
+            for m in (
+                Document,
+                DocumentSource,
+                Company,
+                CompanyAlias,
+                EntityMention,
+                Deal,
+                DealMention,
+                Metric,
+                Quarantine,
+            )
         }

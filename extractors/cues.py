@@ -32,9 +32,9 @@ class Trigger:
     strength: int  # 2 = names the transaction, 1 = generic verb
 
 
-def _t(pattern: str, deal_type: DealType | None, direction: Direction, strength: int = 2) -> tuple[
-    re.Pattern[str], DealType | None, Direction, int
-]:
+def _t(
+    pattern: str, deal_type: DealType | None, direction: Direction, strength: int = 2
+) -> tuple[re.Pattern[str], DealType | None, Direction, int]:
     return re.compile(pattern), deal_type, direction, strength
 
 
@@ -42,19 +42,30 @@ def _t(pattern: str, deal_type: DealType | None, direction: Direction, strength:
 TRIGGERS = [
     _t(r"リースバック|セール・?アンド・?リースバック", "lease", "buy"),
     _t(r"株式公開買い?付け?|TOB|買収|経営統合|子会社化|傘下に(?:収め|入れ)", "acquisition", "buy"),
-    _t(r"社債|債券|起債|ボンド|転換社債", "bond", "issue"),
-    _t(r"増資|公募|株式(?:の)?売り?出し|新株(?:の)?発行|株式(?:を)?売却|IPO|新規株式公開", "equity_offering", "issue"),
-    _t(r"融資枠|融資|貸し?付け|貸出し?|クレジット(?:・)?ライン|与信", "loan", "give"),
+    _t(r"社債|債券|起債|ボンド|転換社債|(?:債務|負債|債)(?:証書)?を?発行", "bond", "issue"),
+    _t(
+        r"増資|公募|株式(?:の)?売り?出し|新株|株式(?:を)?(?:売却|投棄|放出)|IPO|新規株式公開",
+        "equity_offering",
+        "issue",
+    ),
+    _t(r"融資枠|コミットメント・?ライン|融資を受け|借り換え", "loan", "receive"),
+    _t(r"融資|貸し?付け|貸出し?|クレジット(?:・)?ライン|与信", "loan", "give"),
     _t(r"借り?入れ|借入|借りる|借りた", "loan", "receive"),
     _t(r"出資|投資|資本参加|資本提携|注入|資金提供", "investment", "give"),
     _t(r"資金調達|調達ラウンド|ラウンド", "investment", "receive"),
     _t(r"リース", "lease", "buy"),
-    _t(r"クラウド(?:サービス)?契約|計算能力|コンピューティング(?:能力|容量|契約)?|演算能力|クラウド容量|"
-       r"処理能力|データ・?センター(?:の)?(?:利用|容量)|GPUクラスター|インフラ(?:整備|契約)", "compute_contract", "buy", 1),
-    _t(r"購入|買い取|買い入れ|買う|買った|買っ|調達し|発注|導入", "purchase", "buy"),
+    _t(
+        r"クラウド(?:サービス)?契約|計算能力|コンピューティング(?:能力|容量|契約)?|演算能力|クラウド容量|"
+        r"処理能力|データ・?センター(?:の)?(?:利用|容量)|GPUクラスター|インフラ(?:整備|契約)",
+        "compute_contract",
+        "buy",
+        1,
+    ),
+    _t(r"購入|買い取|買い入れ|買う|買った|買っ|発注|導入", "purchase", "buy"),
     _t(r"販売|売却|売った|売る|供給|納入|受注|売れ", "purchase", "sell"),
-    _t(r"受け取|受領|獲得|集め", None, "receive", 1),
-    _t(r"支払|払う|払っ|費や|注ぎ込|投じ|拠出|コミット|約束", None, "give", 1),
+    _t(r"受け取|受領|獲得|集め|調達|手に(?:し|入れ)", None, "receive", 1),
+    _t(r"注ぎ込|つぎ込|投じ|拠出|払い込|払込|(?:を|が)出(?:す|し)", "investment", "give", 1),
+    _t(r"支払|払う|払っ|費や|負担|コミット|約束", None, "give", 1),
     _t(r"提携|パートナーシップ|協業|合弁|共同事業|枠組み", "partnership", "mutual", 1),
     _t(r"契約|合意|締結|取引|ディール|提供", None, "mutual", 1),
 ]
@@ -63,6 +74,8 @@ TRIGGERS = [
 COMPUTE_CUE = re.compile(
     r"クラウド|計算|コンピューティング|演算|処理能力|データ・?セ(?:ン)?ター|インフラ|GPU(?:クラスター|容量)|容量|Azure|AWS"
 )
+# Narrower: the thing bought is capacity itself ("クラウドの容量を買い取る").
+CAPACITY_CUE = re.compile(r"クラウド|計算能力|コンピューティング|演算能力|処理能力|容量|Azure")
 CHIP_CUE = re.compile(r"チップ|GPU|半導体|プロセッサ|アクセラレータ|サーバー|システム")
 
 
@@ -85,7 +98,12 @@ def find_triggers(text: str) -> list[Trigger]:
 METRIC_CUES: list[tuple[MetricKind, re.Pattern[str]]] = [
     ("market_cap", re.compile(r"時価総額|市場価値")),
     ("valuation", re.compile(r"評価額|企業価値|バリュエーション|評価され")),
-    ("revenue", re.compile(r"売上|売り上げ|収益|収入|稼い|稼ぐ|稼ぎ|経常収益|ARR|営業利益|純利益|利益|黒字|受注残|RPO|残存履行義務")),
+    (
+        "revenue",
+        re.compile(
+            r"売上|売り上げ|収益|収入|稼い|稼ぐ|稼ぎ|経常収益|ARR|営業利益|純利益|利益|黒字|受注残|RPO|残存履行義務"
+        ),
+    ),
     ("loss", re.compile(r"損失|赤字|純損|失う|失っ|失い|燃や|燃焼|資金消費|バーン")),
     ("cash", re.compile(r"現金|手元資金|有価証券|キャッシュ|現預金")),
     ("debt_outstanding", re.compile(r"負債|借金|債務|有利子")),
@@ -95,7 +113,9 @@ METRIC_CUES: list[tuple[MetricKind, re.Pattern[str]]] = [
     ("cost", re.compile(r"費用|コスト|経費|支出|かかる|かかっ|建設費|訓練費|値段|価格")),
 ]
 
-HYPOTHETICAL = re.compile(r"もし|仮に|例えば|たとえば|としたら|だとしたら|ならば")
+HYPOTHETICAL = re.compile(
+    r"もし|仮に|例えば|たとえば|としたら|だとしたら|ならば|はずはない|はずがない|できるわけがない|どうして"
+)
 
 
 def metric_kind_near(text: str, start: int, end: int, window: int = 10) -> MetricKind | None:
@@ -110,7 +130,7 @@ def metric_kind_near(text: str, start: int, end: int, window: int = 10) -> Metri
         if idx >= 0:
             left = left[idx + 1 :]
     right = text[end : end + 8]
-    right_m = re.match(r"(?:以上|超|強|程度|規模|相当)?(?:の|に上る|に達する|に達した|を)?", right)
+    right_m = re.match(r"(?:以上|超|強|程度|規模|相当|分)?(?:もの|の|に上る|に達する|に達した|を)?", right)
     tail = right[right_m.end() if right_m else 0 :]
     for kind, pattern in METRIC_CUES:
         if pattern.search(left) or pattern.match(tail):
@@ -128,15 +148,23 @@ def metric_kind_in(text: str) -> MetricKind:
 # --- status -------------------------------------------------------------
 
 STATUS_CUES: list[tuple[DealStatus, re.Pattern[str]]] = [
-    ("denied_or_doubted", re.compile(
-        r"疑問|疑わし|実現しない|頓挫|本物ではない|ふりを|否定|撤回|白紙|破談|見送|どこにある|幻想|架空")),
+    (
+        "denied_or_doubted",
+        re.compile(
+            r"疑問|疑わし|実現しない|頓挫|本物ではない|ふりを|否定|撤回|白紙|破談|見送|どこにある|幻想|架空"
+        ),
+    ),
     ("letter_of_intent", re.compile(r"意向書|基本合意|覚書|LOI|趣意書")),
     ("rumored", re.compile(r"噂|うわさ|関係者によると|関係筋|観測|交渉中|協議中|協議している|検討中|と伝え")),
     ("planned", re.compile(r"予定|計画|見込み|見通し|方針|目指|めざ|検討|する考え|つもり|へ向け|に向けて")),
     ("announced", re.compile(r"発表|約束|合意|報じ|コミット|明らかに|公表|表明")),
-    ("completed", re.compile(
-        r"締結し|受け取っ|受け取り|受領し|支払っ|支払い済|費やし|費やして|投資し|出資し|買収し|購入し|取得し|"
-        r"保有し|集め|完了|実施し|調達し|借り入れ|融資し|売れ|契約をしてい|契約している|リースしてい|払ってい|払った")),
+    (
+        "completed",
+        re.compile(
+            r"締結し|受け取っ|受け取り|受領し|支払っ|支払い済|費やし|費やして|投資し|出資し|買収し|購入し|取得し|"
+            r"保有し|集め|完了|実施し|調達し|借り入れ|融資し|売れ|契約をしてい|契約している|リースしてい|払ってい|払った"
+        ),
+    ),
 ]
 
 

@@ -1,19 +1,25 @@
 """Deal mentions and metrics from one sentence, using Japanese case structure.
 
 Input is a :class:`SentenceView` (the sentence text plus the companies, money
-and dates found in it, offsets relative to the sentence) and the views of the
-preceding sentences (for 同社/両社 and dropped subjects).  Output are frozen
-records with offsets relative to the document text the views were cut from.
+and dates found in it, offsets relative to the sentence), the views of the
+preceding sentences (for 同社/両社 and dropped subjects) and the deal mentions
+found just before (for sentences that go on about the same deal).  Output are
+frozen records with offsets relative to the document text.
+
+The roles come from the particle after each company name (は/が subject, に/へ
+recipient, から source, と partner, の owner …) read against the direction of
+the verb that governs the amount (投資 gives, 調達 receives, 購入 buys …).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from extractors.cues import (
+    CAPACITY_CUE,
     CHIP_CUE,
     COMPUTE_CUE,
     HYPOTHETICAL,
@@ -23,17 +29,18 @@ from extractors.cues import (
     metric_kind_near,
     status_of,
 )
-from extractors.registry import PARTY_KINDS
+from extractors.registry import PARTY_KINDS, Entity, default_registry
 from extractors.types import (
     CompanyMention,
     DateMention,
     DealMention,
+    DealStatus,
     DealType,
     Metric,
     MoneyAmount,
 )
 
-Case = Literal["SUBJ", "DAT", "FROM", "OBJ", "GEN", "WITH", "ADJ", "LIST", "NONE"]
+Case = Literal["SUBJ", "DAT", "FROM", "OBJ", "GEN", "WITH", "ADJ", "AGT", "LEAD", "LIST", "NONE"]
 
 
 @dataclass(frozen=True)
@@ -53,18 +60,43 @@ class Party:
     case: Case
 
 
-# Particles right after a company name, longest first; a 社/氏 suffix or a
-# closing quote may stand between the name and the particle.
-_NAME_TAIL = re.compile(r"(?:社|氏|さん|側|自身|陣営)?[」』\"”]?\s*")
+# What may stand between a name and its particle: a 社/氏 suffix, a closing
+# quote, or a parenthetical such as （AWS） or (東京).
+_NAME_TAIL = re.compile(
+    r"(?:社|氏|さん|側|自身|陣営|グループ)?[」』\"”]?\s*(?:[（(][^（()）]{1,24}[)）])?\s*"
+)
 _CASES: list[tuple[str, Case]] = [
-    ("に対して", "DAT"), ("に対し", "DAT"), ("に向けて", "DAT"), ("への", "DAT"),
-    ("にも", "DAT"), ("には", "DAT"), ("に", "DAT"), ("へ", "DAT"),
-    ("からの", "FROM"), ("から", "FROM"), ("より", "FROM"),
-    ("との", "WITH"), ("と", "WITH"), ("では", "NONE"),
-    ("は", "SUBJ"), ("が", "SUBJ"), ("も", "SUBJ"),
-    ("を", "OBJ"), ("の", "GEN"), ("、", "LIST"), ("・", "LIST"), (",", "LIST"),
+    ("に対して", "DAT"),
+    ("に対し", "DAT"),
+    ("に向けて", "DAT"),
+    ("への", "DAT"),
+    ("向け", "DAT"),
+    ("にも", "DAT"),
+    ("には", "DAT"),
+    ("に", "DAT"),
+    ("へ", "DAT"),
+    ("からの", "FROM"),
+    ("から", "FROM"),
+    ("より", "FROM"),
+    ("との", "WITH"),
+    ("と", "WITH"),
+    ("では", "NONE"),
+    ("で", "NONE"),
+    ("は", "SUBJ"),
+    ("が", "SUBJ"),
+    ("も", "SUBJ"),
+    ("を", "OBJ"),
+    ("の", "GEN"),
+    ("、", "LIST"),
+    ("・", "LIST"),
+    (",", "LIST"),
 ]
+# "SoftBank出資", "NVIDIAによる買収": the name is the actor of the deal noun.
+_AGENT_NOUN = re.compile(r"(?:による|からの)?(?:出資|投資|融資|買収)")
+# "ICONIQが主導した", "Blackstone主導の": the lead investor or lender.
+_LEADER = re.compile(r"(?:が|の)?(?:主導|率い|リード)")
 _ANAPHORA = re.compile(r"同社|両社|彼ら|その会社|同グループ|この会社|同行")
+_LEADS_ROUND = re.compile(r"を主導|をリード")
 
 
 def case_after(text: str, end: int) -> Case:
@@ -73,18 +105,38 @@ def case_after(text: str, end: int) -> Case:
     rest = text[pos : pos + 4]
     if rest[:1].isdigit() or rest[:1] in "約最$＄":
         return "ADJ"  # glued to an amount: "Google100億ドル" (particle lost)
+    if _LEADER.match(text, pos):
+        return "LEAD"
+    if _AGENT_NOUN.match(text, pos):
+        return "AGT"
     for particle, case in _CASES:
         if rest.startswith(particle):
             return case
     return "NONE"
 
 
+def _party_name(c: CompanyMention) -> str | None:
+    """The deal party a mention stands for: a party itself, or the maker of a cloud product."""
+    if c.kind in PARTY_KINDS:
+        return c.canonical
+    registry = default_registry()
+    entity = registry.entities.get(c.canonical)
+    is_cloud_product = c.kind == "product" and entity is not None and entity.parent is not None
+    if is_cloud_product and entity is not None and registry.sector(entity.parent) == "compute":
+        return entity.parent  # "Azureに300億ドル" pays Microsoft
+    return None
+
+
 def _parties(view: SentenceView, previous: Sequence[SentenceView]) -> list[Party]:
     parties: list[Party] = []
     for c in view.companies:
-        if c.kind not in PARTY_KINDS:
+        name = _party_name(c)
+        if name is None:
             continue
-        parties.append(Party(c.canonical, c.start, c.end, case_after(view.text, c.end)))
+        case = case_after(view.text, c.end)
+        if case == "LIST" and c.start <= 1:
+            case = "SUBJ"  # headline style: "エヌビディア、OpenAIに出資へ"
+        parties.append(Party(name, c.start, c.end, case))
     for m in _ANAPHORA.finditer(view.text):
         if any(p.start <= m.start() < p.end for p in parties):
             continue
@@ -92,11 +144,11 @@ def _parties(view: SentenceView, previous: Sequence[SentenceView]) -> list[Party
         case = case_after(view.text, m.end())
         if m.group() == "両社" and len(antecedents) == 2:
             # "両社は…契約": the pair, in the order they were introduced.
-            parties.append(Party(antecedents[1], m.start(), m.start(), "WITH"))
-            parties.append(Party(antecedents[0], m.start(), m.end(), case))
+            parties.append(Party(antecedents[0], m.start(), m.start(), "WITH"))
+            parties.append(Party(antecedents[1], m.start(), m.end(), case))
         elif antecedents:
             parties.append(Party(antecedents[0], m.start(), m.end(), case))
-    # A name followed by 、/・/と and another name shares that name's role.
+    # A name followed by 、/・ and another name shares that name's role.
     parties.sort(key=lambda p: (p.start, p.end))
     resolved: list[Party] = []
     for i, p in enumerate(parties):
@@ -109,42 +161,62 @@ def _parties(view: SentenceView, previous: Sequence[SentenceView]) -> list[Party
 
 
 def _recent_parties(previous: Sequence[SentenceView], n: int) -> list[str]:
-    """The most recent ``n`` distinct party names, nearest first, from earlier sentences."""
-    names: list[str] = []
+    """The most recent ``n`` distinct party names from earlier sentences, in text order."""
+    found: list[str] = []
     for view in reversed(previous[-3:]):
         for c in sorted(view.companies, key=lambda c: -c.start):
-            if c.kind in PARTY_KINDS and c.canonical not in names:
-                names.append(c.canonical)
-            if len(names) == n:
-                return names[::-1] if n == 2 else names
-    return names[::-1] if n == 2 else names
+            name = _party_name(c)
+            if name is not None and name not in found:
+                found.append(name)
+            if len(found) == n:
+                return found[::-1]
+    return found[::-1]
 
 
 def _previous_subject(previous: Sequence[SentenceView]) -> str | None:
     for view in reversed(previous[-2:]):
         for c in view.companies:
-            if c.kind in PARTY_KINDS and case_after(view.text, c.end) == "SUBJ":
-                return c.canonical
+            name = _party_name(c)
+            if name is not None and case_after(view.text, c.end) == "SUBJ":
+                return name
     return None
 
 
+_CLAUSE_BREAK = re.compile(r"が、|ながら、|一方|ものの|けれど|。")
+
+
 def _pick_trigger(triggers: Sequence[Trigger], pos: int, text: str) -> Trigger | None:
-    """The verb that governs an amount: the next one in its clause, else the last before it."""
-    clause_end = len(text)
-    after = [t for t in triggers if t.start >= pos and t.start < clause_end and t.start - pos <= 40]
+    """The verb that governs an amount ending at ``pos``.
+
+    A verb right after the amount ("…を受け取った") governs it; otherwise the first
+    naming verb among the next three in the clause, else the last verb before it.
+    """
+    stop = _CLAUSE_BREAK.search(text, pos)
+    limit = min(pos + 40, stop.start() if stop else len(text))
+    after = [t for t in triggers if pos <= t.start < limit]
     if after:
+        if after[0].start - pos <= 6:
+            return after[0]
         strong = [t for t in after[:3] if t.strength == 2]
         return strong[0] if strong else after[0]
     before = [t for t in triggers if t.end <= pos and pos - t.end <= 40]
     return before[-1] if before else None
 
 
-def _nearest(parties: Sequence[Party], cases: Sequence[Case], before: int | None = None,
-             after: int | None = None, exclude: str | None = None) -> Party | None:
+def _nearest(
+    parties: Sequence[Party],
+    cases: Sequence[Case],
+    before: int | None = None,
+    after: int | None = None,
+    exclude: str | None = None,
+) -> Party | None:
+    """The first case in ``cases`` that has a party in range: the closest one before ``before``."""
     for case in cases:
         cands = [
-            p for p in parties
-            if p.case == case and p.name != exclude
+            p
+            for p in parties
+            if p.case == case
+            and p.name != exclude
             and (before is None or p.start < before)
             and (after is None or p.start >= after)
         ]
@@ -153,70 +225,178 @@ def _nearest(parties: Sequence[Party], cases: Sequence[Case], before: int | None
     return None
 
 
-def _resolve_type(trigger: Trigger, clause: str, sentence: str) -> DealType:
-    if trigger.deal_type == "investment" and COMPUTE_CUE.search(clause):
+_STRONG_FROM_CONTEXT: dict[str, DealType] = {
+    "bond": "bond",
+    "equity_offering": "equity_offering",
+    "loan": "loan",
+    "investment": "investment",
+    "acquisition": "acquisition",
+}
+
+
+def _resolve_type(
+    trigger: Trigger,
+    clause: str,
+    sentence: str,
+    triggers: Sequence[Trigger],
+    target_sector: str | None = None,
+) -> DealType:
+    capacity = CAPACITY_CUE.search(clause) and not CHIP_CUE.search(clause)
+    if trigger.deal_type == "investment" and COMPUTE_CUE.search(clause) and not CHIP_CUE.search(clause):
         # "クラウドアクセスのためにGoogleに投資" buys capacity, it is not equity.
         return "compute_contract"
+    if trigger.deal_type == "purchase" and capacity:
+        return "compute_contract"  # buying cloud capacity
+    if trigger.deal_type == "partnership" and target_sector == "compute":
+        return "compute_contract"  # a "partnership" with a cloud provider is a capacity contract
     if trigger.deal_type is not None:
         return trigger.deal_type
-    if COMPUTE_CUE.search(clause) or COMPUTE_CUE.search(sentence):
-        return "compute_contract"
-    if CHIP_CUE.search(clause) or CHIP_CUE.search(sentence):
-        return "purchase"
     if trigger.direction == "receive":
+        # "社債を発行し、177億ドルを調達": the raise takes the type of the instrument.
+        for t in triggers:
+            if t.deal_type in _STRONG_FROM_CONTEXT and t.direction in ("issue", "receive", "give"):
+                return _STRONG_FROM_CONTEXT[t.deal_type]
         return "investment"
+    # The clause around the amount speaks first, then the sentence, then who the seller is.
+    for text in (clause, sentence):
+        if CHIP_CUE.search(text):
+            return "purchase"
+        if COMPUTE_CUE.search(text):
+            return "compute_contract"
+    if target_sector == "compute":
+        return "compute_contract"
+    if target_sector == "hardware":
+        return "purchase"
     return "other"
 
 
-def _roles(trigger: Trigger, parties: Sequence[Party], pos: int,
-           previous: Sequence[SentenceView]) -> tuple[str | None, str | None]:
+_DEAL_NOUN = re.compile(
+    r"(?:規模|相当)?の?(?:取引|契約|投資|出資|提携|買収|融資|資金調達|調達|ディール|案件|プロジェクト|計画|"
+    r"プログラム|支出|コミット|約束|合意|株式|社債|債券|増資|リース|GPU|チップ|クラウド|インフラ|追加)"
+)
+
+
+def _modifies_other_noun(text: str, end: int, companies: Sequence[CompanyMention]) -> bool:
+    """Whether "N億ドル規模の" / "N億ドルの" goes on to a noun that is no deal ("企業", "バブル")."""
+    m = re.match(r"(?:規模|級)の", text[end:])
+    if m is None:
+        return False
+    rest = end + m.end()
+    if _DEAL_NOUN.match(text, rest):
+        return False
+    return not any(c.start == rest for c in companies)
+
+
+def _orient(deal_type: str, source: str | None, target: str | None) -> tuple[str | None, str | None]:
+    """The provider of capacity or hardware is the target, whatever the word order said."""
+    sector = default_registry().sector
+    want = {"compute_contract": "compute", "purchase": "hardware"}.get(deal_type)
+    if want and source and sector(source) == want and sector(target) not in (want, "hardware"):
+        return target, source
+    return source, target
+
+
+def _coordinated_subject(parties: Sequence[Party], subj: Party | None) -> Party | None:
+    """In "AとBは…" the first conjunct leads: return A when it stands right before the subject B."""
+    if subj is None:
+        return None
+    before = [p for p in parties if p.end <= subj.start]
+    if before and before[-1].case == "WITH" and subj.start - before[-1].end <= 3:
+        return before[-1]
+    return None
+
+
+def _roles(
+    trigger: Trigger, parties: Sequence[Party], pos: int, seg_start: int, text: str
+) -> tuple[str | None, str | None]:
+    """Source and target of the deal an amount at ``pos`` belongs to, from this sentence alone."""
     subj = _nearest(parties, ("SUBJ",), before=pos) or _nearest(parties, ("SUBJ",))
+    lead = _coordinated_subject(parties, subj)
+    if lead is not None and subj is not None:
+        # "AとBは…契約": A is the party the sentence is about, B its counterparty.
+        parties = [
+            p if p is not subj else Party(p.name, p.start, p.end, "WITH") for p in parties if p is not lead
+        ] + [Party(lead.name, lead.start, lead.end, "SUBJ")]
+        subj = parties[-1]
     subject = subj.name if subj else None
     d = trigger.direction
+
+    leader = _nearest(parties, ("LEAD",))
+    if leader is not None and d in ("give", "receive"):
+        # "ICONIQが主導した資金調達で…集めた": the lead investor pays the subject.
+        if subject is not None and subject != leader.name:
+            return leader.name, subject
+        other = _nearest(parties, ("SUBJ", "DAT", "GEN", "NONE"), exclude=leader.name)
+        return leader.name, other.name if other else None
+    if subject is not None and _LEADS_ROUND.search(text) and d in ("give", "receive"):
+        # "Aは、Bが実施する資金調達を主導": A invests in B.
+        raiser = _nearest(parties, ("SUBJ", "GEN", "DAT"), after=subj.end if subj else None, exclude=subject)
+        return subject, raiser.name if raiser else None
+    agent = _nearest(parties, ("AGT",))
+    if agent is not None and d in ("give", "receive") and agent.name != subject:
+        # "OpenAIは…SoftBank出資": the named investor pays, the subject receives.
+        if subject is not None:
+            return agent.name, subject
+        other = _nearest(parties, ("DAT", "GEN", "OBJ"), exclude=agent.name)
+        return agent.name, other.name if other else None
+
     source: str | None
     target: str | None
     if d == "give":
-        target_p = (_nearest(parties, ("DAT", "ADJ"), before=pos, exclude=subject)
-                    or _nearest(parties, ("DAT", "ADJ", "GEN", "OBJ"), after=pos, exclude=subject)
-                    or _nearest(parties, ("GEN", "OBJ"), before=pos, exclude=subject))
+        in_segment = [p for p in parties if p.start >= seg_start]
+        target_p = (
+            _nearest(in_segment, ("DAT", "ADJ", "GEN"), before=pos, exclude=subject)
+            or _nearest(parties, ("DAT", "ADJ"), before=pos, exclude=subject)
+            or _nearest(parties, ("DAT", "ADJ", "GEN", "OBJ"), after=pos, exclude=subject)
+            or _nearest(parties, ("GEN", "OBJ"), before=pos, exclude=subject)
+        )
         source_p = _nearest(parties, ("FROM",), before=pos)
         source = subject or (source_p.name if source_p else None)
         if source_p is not None and subj is not None and source_p.start > subj.start:
             source = source_p.name  # "AはBからCへの投資…" names the payer explicitly
+        if agent is not None:
+            source = agent.name
         target = target_p.name if target_p else None
     elif d == "receive":
         src = _nearest(parties, ("FROM",), exclude=subject) or _nearest(
-            parties, ("ADJ", "DAT", "WITH"), exclude=subject)
+            parties, ("ADJ", "DAT", "WITH"), exclude=subject
+        )
         source, target = (src.name if src else None), subject
     elif d == "buy":
-        tgt = (_nearest(parties, ("OBJ",), exclude=subject) if trigger.deal_type == "acquisition"
-               else None) or _nearest(
-            parties, ("FROM", "WITH", "GEN", "DAT", "ADJ", "OBJ"), exclude=subject)
-        source, target = subject, (tgt.name if tgt else None)
+        tgt = (
+            _nearest(parties, ("OBJ",), exclude=subject) if trigger.deal_type == "acquisition" else None
+        ) or _nearest(parties, ("FROM", "WITH", "GEN", "DAT", "ADJ", "OBJ", "NONE"), exclude=subject)
+        source, target = (agent.name if agent else subject), (tgt.name if tgt else None)
     elif d == "sell":
         buyer = _nearest(parties, ("DAT", "WITH", "ADJ"), exclude=subject)
         source, target = (buyer.name if buyer else None), subject
     elif d == "issue":
-        issuer = subj or _nearest(parties, ("GEN", "ADJ"))
+        issuer = subj or _nearest(parties, ("GEN", "ADJ", "NONE"))
         return None, issuer.name if issuer else None
     else:  # mutual
+        if subject is None:
+            # "AのBとの契約", "AのB取引": the genitive names the party the deal belongs to.
+            owner = _nearest(parties, ("GEN",))
+            if owner is not None:
+                partner = _nearest(
+                    parties, ("WITH", "DAT", "ADJ", "NONE", "GEN"), after=owner.end, exclude=owner.name
+                )
+                return owner.name, partner.name if partner else None
+            partner = _nearest(parties, ("WITH",))
+            if partner is not None:
+                second = _nearest(
+                    parties, ("SUBJ", "DAT", "OBJ", "NONE", "GEN"), after=partner.end, exclude=partner.name
+                )
+                return partner.name, second.name if second else None
         partner = _nearest(parties, ("WITH", "DAT", "GEN", "ADJ", "FROM"), exclude=subject)
-        if subject is None and partner is not None:
-            second = _nearest(parties, ("GEN", "SUBJ", "DAT", "OBJ", "NONE"), after=partner.end,
-                              exclude=partner.name)
-            return partner.name, second.name if second else None
         source, target = subject, (partner.name if partner else None)
-    if source is None and target is not None and d in ("give", "buy", "mutual"):
-        fallback = _previous_subject(previous)
-        if fallback != target:
-            source = fallback  # dropped subject, carried from the previous sentence
     if source == target:
         target = None
     return source, target
 
 
 def _pick_date(dates: Sequence[DateMention], pos: int) -> DateMention | None:
-    cands = [d for d in dates if d.kind != "duration" and not (d.kind == "vague" and d.value is None)]
+    cands = [d for d in dates if d.kind != "duration" and d.value is not None]
     if not cands:
         return None
     return min(cands, key=lambda d: abs(d.start - pos))
@@ -228,21 +408,98 @@ def _clause_left(text: str, pos: int) -> str:
     return left[cut + 1 :]
 
 
-def extract_sentence(view: SentenceView, previous: Sequence[SentenceView] = ()) -> tuple[
-    list[DealMention], list[Metric]
-]:
-    """Deal mentions and metrics stated by one sentence."""
+_NO_ENTITY = Entity(name="")
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What the preceding sentences say: their views and their deal mentions (nearest last)."""
+
+    previous: Sequence[SentenceView]
+    recent: Sequence[DealMention]
+
+    @property
+    def near(self) -> Sequence[DealMention]:
+        """Deal mentions of the last two sentences."""
+        if not self.previous:
+            return ()
+        horizon = self.previous[-2:][0].start
+        return [d for d in self.recent if d.sentence_start >= horizon]
+
+    def date(self) -> DateMention | None:
+        """The last dated expression of the last two sentences (a passage's date)."""
+        for view in reversed(self.previous[-2:]):
+            dated = [d for d in view.dates if d.kind != "duration" and d.value is not None]
+            if dated:
+                return _shifted_date(dated[-1], view.start)
+        return None
+
+    def earlier_same_amount(self, amount: MoneyAmount) -> DealMention | None:
+        for d in reversed(self.recent):
+            a = d.amount
+            if (
+                a is not None
+                and a.value is not None
+                and a.value == amount.value
+                and a.currency == amount.currency
+            ):
+                return d
+        return None
+
+
+def _fill_from_context(
+    ctx: _Context, deal_type: DealType, source: str | None, target: str | None, trigger: Trigger
+) -> tuple[str | None, str | None]:
+    """Fill a party the sentence leaves unsaid from what was said just before.
+
+    Only verbs that name a kind of deal (投資, 融資 …) reach back; a bare 支払う or
+    費やす without its recipient is spending, not a deal.
+    """
+    if (source is not None and target is not None) or trigger.deal_type is None:
+        return source, target
+    near = ctx.near
+    last = near[-1] if near else None
+    if last is not None and last.deal_type == deal_type:
+        if source is None and last.source != target:
+            source = last.source
+        if target is None and last.target != source:
+            target = last.target
+    if source is None and target is not None and trigger.direction in ("give", "buy", "mutual"):
+        fallback = _previous_subject(ctx.previous)
+        if fallback != target:
+            source = fallback  # dropped subject, carried from the previous sentence
+    if target is None and source is not None and trigger.direction == "give":
+        for name in reversed(_recent_parties(ctx.previous, 3)):
+            if name != source:
+                target = name  # "Xは最大100億ドルを投じる" after a sentence naming the investee
+                break
+    return source, target
+
+
+def extract_sentence(
+    view: SentenceView,
+    previous: Sequence[SentenceView] = (),
+    recent: Sequence[DealMention] = (),
+) -> tuple[list[DealMention], list[Metric]]:
+    """Deal mentions and metrics stated by one sentence.
+
+    ``previous`` are the sentence views before this one; ``recent`` the deal
+    mentions of the last few sentences, nearest last (earlier in the document
+    for amount co-reference).
+    """
+    ctx = _Context(previous, recent)
     text = view.text
     triggers = find_triggers(text)
     parties = _parties(view, previous)
-    status = status_of(text) or "announced"
+    own_status = status_of(text)
     term = next((d.text for d in view.dates if d.kind == "duration"), None)
     s0, s1 = view.start, view.start + len(text)
     deals: list[DealMention] = []
     metrics: list[Metric] = []
     hypothetical = bool(HYPOTHETICAL.search(text))
+    seg_start = 0
 
-    def subject_or_near(pos: int) -> str | None:
+    def near_company(pos: int) -> str | None:
         p = _nearest(parties, ("SUBJ", "GEN", "ADJ", "NONE"), before=pos) or _nearest(parties, ("SUBJ",))
         return p.name if p else None
 
@@ -251,62 +508,119 @@ def extract_sentence(view: SentenceView, previous: Sequence[SentenceView] = ()) 
             continue
         pos = amount.start
         local = _shift(amount, view.start)
-        kind = metric_kind_near(text, amount.start, amount.end)
-        trigger = None if hypothetical or kind else _pick_trigger(triggers, amount.end, text)
+        attached = metric_kind_near(text, amount.start, amount.end)
+        trigger = None if hypothetical or attached else _pick_trigger(triggers, amount.end, text)
+        if trigger is not None and _modifies_other_noun(text, amount.end, view.companies):
+            trigger = None  # "1兆ドル規模の企業": the amount sizes something that is not a deal
+        earlier = None if hypothetical or attached else ctx.earlier_same_amount(local)
+        date = _shifted_date(_pick_date(view.dates, pos), view.start)
+        if trigger is None and earlier is not None and metric_kind_in(text) == "other":
+            # The same figure as a deal named before: another mention of that deal.
+            deals.append(
+                replace(
+                    earlier,
+                    sentence_start=s0,
+                    sentence_end=s1,
+                    evidence=text,
+                    amount=local,
+                    status=own_status or earlier.status,
+                    date=date or earlier.date,
+                    term_text=term or earlier.term_text,
+                    trigger=None,
+                )
+            )
+            seg_start = amount.end
+            continue
         if trigger is None:
-            metrics.append(Metric(s0, s1, text, "other" if hypothetical else (kind or metric_kind_in(text)),
-                                  subject_or_near(pos), local))
+            kind = "other" if hypothetical else (attached or metric_kind_in(text))
+            metrics.append(Metric(s0, s1, text, kind, near_company(pos), local))
+            seg_start = amount.end
             continue
-        source, target = _roles(trigger, parties, pos, previous)
-        if source is None and target is None:
-            metrics.append(Metric(s0, s1, text, metric_kind_in(text), None, local))
-            continue
+        source, target = _roles(trigger, parties, pos, seg_start, text)
         clause = _clause_left(text, pos) + text[amount.end : trigger.end]
+        deal_type = _resolve_type(trigger, clause, text, triggers, default_registry().sector(target))
+        if earlier is not None and (source is None or target is None or deal_type == "other"):
+            source = source or earlier.source
+            target = target or earlier.target
+            deal_type = earlier.deal_type if deal_type == "other" else deal_type
+        source, target = _fill_from_context(ctx, deal_type, source, target, trigger)
+        source, target = _orient(deal_type, source, target)
+        if source == target:
+            target = None
+        if (
+            target is not None
+            and default_registry().entities.get(target, _NO_ENTITY).kind == "jv"
+            and (trigger.deal_type is None or trigger.strength < 2)
+        ):
+            # A joint programme (Stargate) sized as a whole: the parties pool into it.
+            deal_type, source = "partnership", None
+        if target is None:
+            # No receiving side: spending or an aggregate, not a deal.
+            metrics.append(Metric(s0, s1, text, metric_kind_in(text), source or near_company(pos), local))
+            seg_start = amount.end
+            continue
+        status: DealStatus = own_status or (earlier.status if earlier else "announced")
         deals.append(
             DealMention(
-                sentence_start=s0, sentence_end=s1, evidence=text,
-                deal_type=_resolve_type(trigger, clause, text), status=status,
-                source=source, target=target, amount=local,
-                date=_shifted_date(_pick_date(view.dates, pos), view.start),
-                term_text=term, trigger=trigger.text,
+                sentence_start=s0,
+                sentence_end=s1,
+                evidence=text,
+                deal_type=deal_type,
+                status=status,
+                source=source,
+                target=target,
+                amount=local,
+                date=date or (earlier.date if earlier else None) or ctx.date(),
+                term_text=term,
+                trigger=trigger.text,
             )
         )
+        seg_start = amount.end
     if not deals and not view.money and not hypothetical:
-        deals.extend(_relationship_mentions(view, triggers, parties, previous, status, term))
+        deals.extend(_relationship_mentions(view, triggers, parties, own_status or "announced", term))
     return deals, metrics
 
 
-def _relationship_mentions(view: SentenceView, triggers: Sequence[Trigger],
-                           parties: Sequence[Party], previous: Sequence[SentenceView],
-                           status: str, term: str | None) -> list[DealMention]:
+def _relationship_mentions(
+    view: SentenceView,
+    triggers: Sequence[Trigger],
+    parties: Sequence[Party],
+    status: DealStatus,
+    term: str | None,
+) -> list[DealMention]:
     """A deal stated without an amount: a strong trigger and both parties named."""
     strong = [t for t in triggers if t.strength == 2]
     if not strong or len({p.name for p in parties}) < 2:
         return []
     trigger = strong[0]
-    source, target = _roles(trigger, parties, trigger.start, ())
+    text = view.text
+    source, target = _roles(trigger, parties, trigger.start, 0, text)
     if source is None or target is None:
         return []
-    text = view.text
+    deal_type = _resolve_type(
+        trigger, _clause_left(text, trigger.start), text, triggers, default_registry().sector(target)
+    )
+    source, target = _orient(deal_type, source, target)
     return [
         DealMention(
-            sentence_start=view.start, sentence_end=view.start + len(text), evidence=text,
-            deal_type=_resolve_type(trigger, _clause_left(text, trigger.start), text),
-            status=status,  # type: ignore[arg-type]
-            source=source, target=target, amount=None,
+            sentence_start=view.start,
+            sentence_end=view.start + len(text),
+            evidence=text,
+            deal_type=deal_type,
+            status=status,
+            source=source,
+            target=target,
+            amount=None,
             date=_shifted_date(_pick_date(view.dates, trigger.start), view.start),
-            term_text=term, trigger=trigger.text,
+            term_text=term,
+            trigger=trigger.text,
         )
     ]
 
 
 def _shift(m: MoneyAmount, by: int) -> MoneyAmount:
-    from dataclasses import replace
-
     return replace(m, start=m.start + by, end=m.end + by)
 
 
 def _shifted_date(d: DateMention | None, by: int) -> DateMention | None:
-    from dataclasses import replace
-
     return None if d is None else replace(d, start=d.start + by, end=d.end + by)

@@ -99,7 +99,7 @@ def extract_document(
             start=start, text=sentences[i],
             companies=tuple(companies[i]), money=tuple(money[i]), dates=tuple(dates[i]),
         )
-        found_deals, found_metrics = extract_sentence(view, views)
+        found_deals, found_metrics = extract_sentence(view, views, deals)
         deals.extend(found_deals)
         metrics.extend(found_metrics)
         views.append(view)

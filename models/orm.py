@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -41,7 +41,7 @@ Amount = Numeric(28, 6)
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class Document(Base):
@@ -60,9 +60,7 @@ class Document(Base):
     char_count: Mapped[int] = mapped_column(Integer)
     extractor_version: Mapped[str | None] = mapped_column(String(64))
     processed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     sources: Mapped[list[DocumentSource]] = relationship(back_populates="document")
 
@@ -78,9 +76,7 @@ class DocumentSource(Base):
     origin: Mapped[str] = mapped_column(Text)
     source_path: Mapped[str | None] = mapped_column(Text)
     first_run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
-    first_seen: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    first_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     document: Mapped[Document] = relationship(back_populates="sources")
 
@@ -94,9 +90,7 @@ class Company(Base):
     ticker: Mapped[str | None] = mapped_column(String(32))
     # False for names GiNZA found that the registry does not know.
     verified: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class CompanyAlias(Base):
@@ -116,9 +110,7 @@ class EntityMention(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    document_id: Mapped[int] = mapped_column(
-        ForeignKey("documents.id", ondelete="CASCADE"), index=True
-    )
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
     label: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
     canonical: Mapped[str | None] = mapped_column(String(200))
@@ -136,9 +128,7 @@ class Deal(Base):
     __table_args__ = (UniqueConstraint("document_id", "deal_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    document_id: Mapped[int] = mapped_column(
-        ForeignKey("documents.id", ondelete="CASCADE"), index=True
-    )
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
     # Stable natural key within the document: parties, type, amount, currency.
     deal_key: Mapped[str] = mapped_column(String(400))
     source_company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"))
@@ -160,9 +150,7 @@ class DealMention(Base):
     __table_args__ = (UniqueConstraint("document_id", "ordinal"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    document_id: Mapped[int] = mapped_column(
-        ForeignKey("documents.id", ondelete="CASCADE"), index=True
-    )
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
     deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), index=True)
     ordinal: Mapped[int] = mapped_column(Integer)  # position within the document
     source: Mapped[str | None] = mapped_column(String(200))
@@ -194,9 +182,7 @@ class Metric(Base):
     __table_args__ = (UniqueConstraint("document_id", "amount_start"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    document_id: Mapped[int] = mapped_column(
-        ForeignKey("documents.id", ondelete="CASCADE"), index=True
-    )
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
     company: Mapped[str | None] = mapped_column(String(200))
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"))
     kind: Mapped[str] = mapped_column(String(24))
@@ -241,15 +227,9 @@ class Quarantine(Base):
     origin: Mapped[str] = mapped_column(Text)
     error_code: Mapped[str] = mapped_column(String(8))
     reason: Mapped[str] = mapped_column(Text)
-    document_id: Mapped[int | None] = mapped_column(
-        ForeignKey("documents.id", ondelete="SET NULL")
-    )
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
     last_run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
     occurrences: Mapped[int] = mapped_column(Integer, default=1)
-    first_seen: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
-    last_seen: Mapped[dt.datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now()
-    )
+    first_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     resolved: Mapped[bool] = mapped_column(Boolean, default=False)

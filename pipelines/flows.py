@@ -12,12 +12,12 @@ import datetime as dt
 import sys
 
 from prefect import flow, task
-from torihiki.ingest.readers import RawDocument
 
 from db import store
 from db.engine import engine_for
 from extractors import EXTRACTOR_VERSION
 from torihiki.errors import TorihikiError
+from torihiki.ingest.readers import RawDocument
 from torihiki.processing import (
     DocumentOutcome,
     RunSummary,

@@ -14,8 +14,8 @@ from db.engine import engine_for
 from db.queries import iter_export
 from tests.conftest import CORPUS, load_jsonl
 from torihiki.cli import _published_map
-from torihiki.evaluation import score
 from torihiki.evalrun import _doc_keys
+from torihiki.evaluation import score
 
 pytestmark = pytest.mark.slow
 BASELINE = json.loads((Path(__file__).parent / "quality_baseline.json").read_text())
@@ -25,8 +25,8 @@ def _ingest(url: str) -> Any:
     from pipelines.flows import ingest_flow
 
     return ingest_flow(
-        paths=[str(CORPUS)], database_url=url,
-        published_map=_published_map(str(CORPUS / "published.json")),
+        paths=[str(CORPUS / "documents")], database_url=url,
+        published_map=_published_map(str(CORPUS / "documents" / "published.json")),
     )
 
 

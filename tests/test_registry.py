@@ -35,7 +35,11 @@ def test_registry_offsets_point_into_text() -> None:
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [("NVIDIA Corp.", "nvidia"), ("Oracle Corporation", "ORACLE"), ("ソフトバンクグループ株式会社", "ソフトバンク")],
+    [
+        ("NVIDIA Corp.", "nvidia"),
+        ("Oracle Corporation", "ORACLE"),
+        ("ソフトバンクグループ株式会社", "ソフトバンク"),
+    ],
 )
 def test_registry_fold_name_loose(a: str, b: str) -> None:
     assert fold_name_loose(a) == fold_name_loose(b)

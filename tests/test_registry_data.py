@@ -255,7 +255,7 @@ SEED_SURFACES = [
     ("Deep 6", "DeepSeek"),
     ("対米", "United States"),
     ("日本", "Japan"),
-    ("Amazon Web Services", "AWS"),
+    ("Amazon Web Services", "Amazon"),
     ("Bear Sterns", "Bear Stearns"),
     ("Door Dash", "DoorDash"),
     ("国際協力銀行", "JBIC"),

@@ -50,16 +50,21 @@ def build_parser() -> argparse.ArgumentParser:
     ing = sub.add_parser("ingest", help="ingest files, directories or .jsonl into the database")
     ing.add_argument("paths", nargs="+", help=".txt .md .html .htm .jsonl files or directories")
     ing.add_argument("--db", help=db_help)
-    ing.add_argument("--published", type=_date,
-                     help="publication date for documents that carry none (YYYY-MM-DD)")
-    ing.add_argument("--published-map", type=_published_map,
-                     help="JSON file mapping file names or stems to publication dates")
+    ing.add_argument(
+        "--published", type=_date, help="publication date for documents that carry none (YYYY-MM-DD)"
+    )
+    ing.add_argument(
+        "--published-map",
+        type=_published_map,
+        help="JSON file mapping file names or stems to publication dates",
+    )
 
     rep = sub.add_parser("reprocess", help="re-extract stored documents")
     which = rep.add_mutually_exclusive_group()
     which.add_argument("--all", action="store_true", help="every document")
-    which.add_argument("--stale", action="store_true",
-                       help="documents extracted by an older extractor version (default)")
+    which.add_argument(
+        "--stale", action="store_true", help="documents extracted by an older extractor version (default)"
+    )
     which.add_argument("--doc", type=int, nargs="+", metavar="ID", help="these document ids")
     rep.add_argument("--db", help=db_help)
 
@@ -76,12 +81,16 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("docs", nargs="+", help="documents or directories to ingest")
     ev.add_argument("--gold", required=True, type=Path, help="gold deal mentions (.jsonl)")
     ev.add_argument("--metrics", type=Path, help="gold non-deal money metrics (.jsonl)")
-    ev.add_argument("--published-map", type=_published_map,
-                    help="JSON file mapping file stems to publication dates")
+    ev.add_argument(
+        "--published-map", type=_published_map, help="JSON file mapping file stems to publication dates"
+    )
     ev.add_argument("--verbose", action="store_true", help="list every miss and false positive")
     ev.add_argument("--json", type=Path, help="also write the figures as JSON to this file")
-    ev.add_argument("--ner-everywhere", action="store_true",
-                    help="run GiNZA on every sentence (to compare with the gated default)")
+    ev.add_argument(
+        "--ner-everywhere",
+        action="store_true",
+        help="run GiNZA on every sentence (to compare with the gated default)",
+    )
 
     dbp = sub.add_parser("db", help="database administration")
     dbsub = dbp.add_subparsers(dest="db_command", required=True)
@@ -94,8 +103,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = {
-        "ingest": cmd_ingest, "reprocess": cmd_reprocess, "export": cmd_export,
-        "deals": cmd_deals, "db": cmd_db, "eval": cmd_eval,
+        "ingest": cmd_ingest,
+        "reprocess": cmd_reprocess,
+        "export": cmd_export,
+        "deals": cmd_deals,
+        "db": cmd_db,
+        "eval": cmd_eval,
     }[args.command]
     try:
         return handler(args)
@@ -138,8 +151,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     url = _db(args)
     upgrade(url)  # idempotent: a new database gets its schema, an old one its new revisions
     result = ingest_flow(
-        paths=[str(p) for p in args.paths], database_url=url,
-        published=args.published, published_map=args.published_map,
+        paths=[str(p) for p in args.paths],
+        database_url=url,
+        published=args.published,
+        published_map=args.published_map,
     )
     return _print_summary(result)
 
@@ -151,8 +166,7 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 
     url = _db(args)
     upgrade(url)
-    result = reprocess_flow(database_url=url, document_ids=args.doc,
-                            stale_only=not (args.all or args.doc))
+    result = reprocess_flow(database_url=url, document_ids=args.doc, stale_only=not (args.all or args.doc))
     return _print_summary(result)
 
 
@@ -161,18 +175,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     from db.queries import EXPORTS, iter_export
 
     engine = make_engine(_db(args))
-    out: TextIO = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout
     try:
-        write_records(iter_export(engine, args.kind), EXPORTS[args.kind], args.format, out)
-    finally:
+        records = iter_export(engine, args.kind)
         if args.out:
-            out.close()
+            with open(args.out, "w", encoding="utf-8", newline="") as out:
+                write_records(records, EXPORTS[args.kind], args.format, out)
+        else:
+            write_records(records, EXPORTS[args.kind], args.format, sys.stdout)
+    finally:
         engine.dispose()
     return 0
 
 
-def write_records(records: Iterable[dict[str, Any]], fields: Sequence[str], fmt: str,
-                  out: TextIO) -> None:
+def write_records(records: Iterable[dict[str, Any]], fields: Sequence[str], fmt: str, out: TextIO) -> None:
     if fmt == "csv":
         writer = csv.DictWriter(out, fieldnames=list(fields))
         writer.writeheader()
@@ -184,17 +199,19 @@ def write_records(records: Iterable[dict[str, Any]], fields: Sequence[str], fmt:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from torihiki.evaluation import format_report
     from torihiki.evalrun import run_eval
+    from torihiki.evaluation import format_report
 
-    result, timing = run_eval(args.docs, args.gold, args.metrics, args.published_map,
-                              ner_everywhere=args.ner_everywhere)
+    result, timing = run_eval(
+        args.docs, args.gold, args.metrics, args.published_map, ner_everywhere=args.ner_everywhere
+    )
     print(format_report(result, verbose=args.verbose))
-    print(f"wall time {timing['seconds']:.1f} s for {timing['characters']:,} characters "
-          f"({timing['chars_per_second']:,.0f} chars/s, model load excluded)")
+    print(
+        f"wall time {timing['seconds']:.1f} s for {timing['characters']:,} characters "
+        f"({timing['chars_per_second']:,.0f} chars/s, model load excluded)"
+    )
     if args.json:
-        args.json.write_text(json.dumps({**result.as_dict(), **timing}, indent=2) + "\n",
-                             encoding="utf-8")
+        args.json.write_text(json.dumps({**result.as_dict(), **timing}, indent=2) + "\n", encoding="utf-8")
     return 0
 
 
@@ -220,8 +237,13 @@ def format_deal_table(rows: Sequence[dict[str, Any]]) -> str:
     header = ("document", "source", "target", "type", "status", "amount", "date")
     table = [header] + [
         (
-            Path(str(r["document"])).name[:28], r["source"] or "-", r["target"] or "-",
-            r["deal_type"], r["status"], _amount(r), r["date"] or "-",
+            Path(str(r["document"])).name[:28],
+            r["source"] or "-",
+            r["target"] or "-",
+            r["deal_type"],
+            r["status"],
+            _amount(r),
+            r["date"] or "-",
         )
         for r in rows
     ]

@@ -66,33 +66,45 @@ def _match(
     ok: Callable[[Mapping[str, Any], Mapping[str, Any]], bool],
     prefer: Callable[[Mapping[str, Any], Mapping[str, Any]], int],
 ) -> list[tuple[int, int]]:
-    """One-to-one matching: maximum bipartite matching, preferring better-agreeing pairs."""
-    edges = {
-        gi: sorted(
-            (pi for pi, p in enumerate(preds) if ok(p, g)),
-            key=lambda pi: -prefer(preds[pi], g),
-        )
-        for gi, g in enumerate(golds)
-    }
+    """One-to-one matching of maximum size, built tier by tier from the best-agreeing pairs.
+
+    Augmenting paths never unmatch a gold line, so the pairs found among the
+    best tier (same sentence, same parties …) survive as lower tiers are added.
+    """
+    edges = {gi: [pi for pi, p in enumerate(preds) if ok(p, g)] for gi, g in enumerate(golds)}
+    weight = {(gi, pi): prefer(preds[pi], golds[gi]) for gi, pis in edges.items() for pi in pis}
     owner: dict[int, int] = {}
 
-    def augment(gi: int, seen: set[int]) -> bool:
-        for pi in edges[gi]:
-            if pi in seen:
+    def augment(gi: int, seen: set[int], allowed: Callable[[int, int], bool]) -> bool:
+        for pi in sorted(edges[gi], key=lambda p: -weight[(gi, p)]):
+            if pi in seen or not allowed(gi, pi):
                 continue
             seen.add(pi)
-            if pi not in owner or augment(owner[pi], seen):
+            if pi not in owner or augment(owner[pi], seen, allowed):
                 owner[pi] = gi
                 return True
         return False
 
-    for gi in sorted(edges, key=lambda g: len(edges[g])):
-        augment(gi, set())
+    for tier in sorted(set(weight.values()), reverse=True):
+        def allowed(g: int, p: int, tier: int = tier) -> bool:
+            return weight[(g, p)] >= tier
+
+        matched = set(owner.values())
+        for gi in edges:
+            if gi not in matched:
+                augment(gi, set(), allowed)
     return sorted((gi, pi) for pi, gi in owner.items())
 
 
+def _same_sentence(p: Mapping[str, Any], g: Mapping[str, Any]) -> bool:
+    pe, ge = str(p.get("evidence") or ""), str(g.get("evidence") or "")
+    return bool(pe and ge) and (ge in pe or pe in ge)
+
+
 def _prefer(p: Mapping[str, Any], g: Mapping[str, Any]) -> int:
-    return 4 * _parties_ok(p, g) + 2 * (p.get("deal_type") == g.get("deal_type")) + _date_ok(p, g)
+    """Tie-break among amount matches: the same sentence first, then agreement on the fields."""
+    return (8 * _same_sentence(p, g) + 4 * _parties_ok(p, g)
+            + 2 * (p.get("deal_type") == g.get("deal_type")) + _date_ok(p, g))
 
 
 @dataclass
@@ -251,5 +263,6 @@ def format_report(result: Score, *, verbose: bool = False) -> str:
                     f"WRONG {d.doc}: {g.get('amount_text')} gold {g.get('source')}→{g.get('target')}"
                     f" [{g.get('deal_type')}] {g.get('date')} / got {p.get('source')}→{p.get('target')}"
                     f" [{p.get('deal_type')}] {p.get('date')} | {g.get('evidence')}"
+                    + (f" || pred: {p.get('evidence')}" if p.get("evidence") != g.get("evidence") else "")
                 )
     return "\n".join(lines)

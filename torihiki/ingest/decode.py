@@ -189,7 +189,8 @@ def _non_ascii_count(text: str) -> int:
 def _japanese_ratio(text: str) -> float:
     """Share of the non-ASCII characters that are ordinary Japanese."""
     non_ascii = _non_ascii_count(text)
-    return len(_JAPANESE.findall(text)) / non_ascii if non_ascii else 1.0
+    japanese = len(text) - len(_JAPANESE.sub("", text))
+    return japanese / non_ascii if non_ascii else 1.0
 
 
 def _legacy_rival(data: bytes, utf8: str) -> tuple[str, str] | None:
@@ -197,16 +198,20 @@ def _legacy_rival(data: bytes, utf8: str) -> tuple[str, str] | None:
     the UTF-8 one.  Short cp932 text can be valid UTF-8 by accident
     (﨑ア is ED 95 83 41, i.e. 핃A), while real UTF-8 Japanese read as cp932
     turns into half-width katakana and fails the score."""
-    utf8_ratio = _japanese_ratio(utf8)
     # With little non-ASCII text even a half-width-heavy reading is a rival.
     short = _non_ascii_count(utf8) < _MIN_EVIDENCE_CHARS
     for codec in ("cp932", "euc_jp"):
-        text = _strict(data, codec)
+        text = _strict(data, codec)  # usually fails within the first bytes
         if text is None or text == utf8:
             continue
         q = _quality(text)
-        confident = q.score >= _CONFIDENT_SCORE or short
-        if q.bad is None and confident and _japanese_ratio(text) > utf8_ratio:
+        if q.bad is not None:
+            continue
+        utf8_ratio = _japanese_ratio(utf8)
+        ratio = _japanese_ratio(text)
+        if short and ratio >= utf8_ratio:
+            return codec, text  # too little text to prefer either reading
+        if q.score >= _CONFIDENT_SCORE and ratio > utf8_ratio:
             return codec, text
     return None
 

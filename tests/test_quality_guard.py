@@ -1,0 +1,28 @@
+"""Regression guard: the seeds' scores may not drop more than 0.02 below the recorded figures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import GOLD, SEEDS, needs_shared
+from torihiki.cli import _published_map
+from torihiki.evalrun import run_eval
+
+BASELINE = json.loads((Path(__file__).parent / "quality_baseline.json").read_text())
+
+
+@pytest.mark.slow
+@needs_shared()
+def test_quality_guard_seeds() -> None:
+    result, _timing = run_eval(
+        [str(SEEDS)], GOLD / "seeds_deals.jsonl", GOLD / "seeds_metrics.jsonl",
+        _published_map(str(GOLD / "seeds_published.json")),
+    )
+    floor = BASELINE["seeds"]
+    figures = result.as_dict()
+    assert figures["strict"]["f1"] >= floor["strict_f1"] - 0.02, figures
+    assert figures["amount"]["f1"] >= floor["amount_f1"] - 0.02, figures
+    assert figures["metric_confusions"] <= floor["metric_confusions"], figures
