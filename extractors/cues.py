@@ -41,7 +41,7 @@ def _t(
 # Order matters only for overlaps: earlier rows win at the same position.
 TRIGGERS = [
     _t(r"リースバック|セール・?アンド・?リースバック", "lease", "buy"),
-    _t(r"株式公開買い?付け?|TOB|買収|経営統合|子会社化|傘下に(?:収め|入れ)", "acquisition", "buy"),
+    _t(r"株式公開買い?付け?|TOB|買収|経営統合|子会社化|傘下に(?:収め|入れ)|取得", "acquisition", "buy"),
     _t(r"社債|債券|起債|ボンド|転換社債|(?:債務|負債|債)(?:証書)?を?発行", "bond", "issue"),
     _t(
         r"増資|公募|株式(?:の)?売り?出し|新株|株式(?:を)?(?:売却|投棄|放出)|IPO|新規株式公開",
@@ -51,7 +51,7 @@ TRIGGERS = [
     _t(r"融資枠|コミットメント・?ライン|融資を受け|借り換え", "loan", "receive"),
     _t(r"融資|貸し?付け|貸出し?|クレジット(?:・)?ライン|与信", "loan", "give"),
     _t(r"借り?入れ|借入|借りる|借りた", "loan", "receive"),
-    _t(r"出資|投資|資本参加|資本提携|注入|資金提供", "investment", "give"),
+    _t(r"出資|投資|資本参加|資本提携|注入|資金提供|(?:株式|株)を?保有", "investment", "give"),
     _t(r"資金調達|調達ラウンド|ラウンド", "investment", "receive"),
     _t(r"リース", "lease", "buy"),
     _t(
@@ -64,7 +64,7 @@ TRIGGERS = [
     _t(r"購入|買い取|買い入れ|買う|買った|買っ|発注|導入", "purchase", "buy"),
     _t(r"販売|売却|売った|売る|供給|納入|受注|売れ", "purchase", "sell"),
     _t(r"受け取|受領|獲得|集め|調達|手に(?:し|入れ)", None, "receive", 1),
-    _t(r"注ぎ込|つぎ込|投じ|拠出|払い込|払込|(?:を|が)出(?:す|し)", "investment", "give", 1),
+    _t(r"注ぎ込|つぎ込|投じ|拠出|払い込|払込|(?<=[をがルン円ド])出(?:す|し)", "investment", "give", 1),
     _t(r"支払|払う|払っ|費や|負担|コミット|約束", None, "give", 1),
     _t(r"提携|パートナーシップ|協業|合弁|共同事業|枠組み", "partnership", "mutual", 1),
     _t(r"契約|合意|締結|取引|ディール|提供", None, "mutual", 1),
@@ -114,7 +114,8 @@ METRIC_CUES: list[tuple[MetricKind, re.Pattern[str]]] = [
 ]
 
 HYPOTHETICAL = re.compile(
-    r"もし|仮に|例えば|たとえば|としたら|だとしたら|ならば|はずはない|はずがない|できるわけがない|どうして"
+    # (?<!か): the もし of かもしれない is not "if".
+    r"(?<!か)もし|仮に|例えば|たとえば|としたら|だとしたら|ならば|はずはない|はずがない|できるわけがない|どうして"
 )
 
 
@@ -132,6 +133,8 @@ def metric_kind_near(text: str, start: int, end: int, window: int = 10) -> Metri
     right = text[end : end + 8]
     right_m = re.match(r"(?:以上|超|強|程度|規模|相当|分)?(?:もの|の|に上る|に達する|に達した|を)?", right)
     tail = right[right_m.end() if right_m else 0 :]
+    if re.match(r"という(?:数字|数値|額|金額)", right):
+        return "other"  # "1.4兆ドルという数字": the figure itself is the topic
     for kind, pattern in METRIC_CUES:
         if pattern.search(left) or pattern.match(tail):
             return kind

@@ -58,6 +58,7 @@ class Party:
     start: int
     end: int
     case: Case
+    topic: bool = False  # marked by は: the sentence's topic, not a relative clause's subject
 
 
 # What may stand between a name and its particle: a 社/氏 suffix, a closing
@@ -136,18 +137,18 @@ def _parties(view: SentenceView, previous: Sequence[SentenceView]) -> list[Party
         case = case_after(view.text, c.end)
         if case == "LIST" and c.start <= 1:
             case = "SUBJ"  # headline style: "エヌビディア、OpenAIに出資へ"
-        parties.append(Party(name, c.start, c.end, case))
+        parties.append(Party(name, c.start, c.end, case, _is_topic(view.text, c.end)))
     for m in _ANAPHORA.finditer(view.text):
         if any(p.start <= m.start() < p.end for p in parties):
             continue
-        antecedents = _recent_parties(previous, 2 if m.group() == "両社" else 1)
+        antecedents = _recent_parties(previous, 2 if m.group() == "両社" else 1, companies_only=True)
         case = case_after(view.text, m.end())
         if m.group() == "両社" and len(antecedents) == 2:
             # "両社は…契約": the pair, in the order they were introduced.
             parties.append(Party(antecedents[0], m.start(), m.start(), "WITH"))
             parties.append(Party(antecedents[1], m.start(), m.end(), case))
         elif antecedents:
-            parties.append(Party(antecedents[0], m.start(), m.end(), case))
+            parties.append(Party(antecedents[0], m.start(), m.end(), case, _is_topic(view.text, m.end())))
     # A name followed by 、/・ and another name shares that name's role.
     parties.sort(key=lambda p: (p.start, p.end))
     resolved: list[Party] = []
@@ -156,16 +157,24 @@ def _parties(view: SentenceView, previous: Sequence[SentenceView]) -> list[Party
         if case == "LIST":
             nxt = next((q for q in parties[i + 1 :] if q.case != "LIST"), None)
             case = nxt.case if nxt else "NONE"
-        resolved.append(Party(p.name, p.start, p.end, case))
+        resolved.append(Party(p.name, p.start, p.end, case, p.topic))
     return resolved
 
 
-def _recent_parties(previous: Sequence[SentenceView], n: int) -> list[str]:
+def _is_topic(text: str, end: int) -> bool:
+    m = _NAME_TAIL.match(text, end)
+    pos = m.end() if m else end
+    return text.startswith("は", pos)
+
+
+def _recent_parties(previous: Sequence[SentenceView], n: int, companies_only: bool = False) -> list[str]:
     """The most recent ``n`` distinct party names from earlier sentences, in text order."""
     found: list[str] = []
     for view in reversed(previous[-3:]):
         for c in sorted(view.companies, key=lambda c: -c.start):
             name = _party_name(c)
+            if companies_only and c.kind == "jv":
+                continue
             if name is not None and name not in found:
                 found.append(name)
             if len(found) == n:
@@ -182,6 +191,7 @@ def _previous_subject(previous: Sequence[SentenceView]) -> str | None:
     return None
 
 
+_CONTINUES = re.compile(r"このうち|そのうち|うち|最初の|残り|残る|追加|これに|第[1-9一二三]弾|内訳")
 _CLAUSE_BREAK = re.compile(r"が、|ながら、|一方|ものの|けれど|。")
 
 
@@ -240,6 +250,7 @@ def _resolve_type(
     sentence: str,
     triggers: Sequence[Trigger],
     target_sector: str | None = None,
+    source_sector: str | None = None,
 ) -> DealType:
     capacity = CAPACITY_CUE.search(clause) and not CHIP_CUE.search(clause)
     if trigger.deal_type == "investment" and COMPUTE_CUE.search(clause) and not CHIP_CUE.search(clause):
@@ -247,7 +258,7 @@ def _resolve_type(
         return "compute_contract"
     if trigger.deal_type == "purchase" and capacity:
         return "compute_contract"  # buying cloud capacity
-    if trigger.deal_type == "partnership" and target_sector == "compute":
+    if trigger.deal_type == "partnership" and "compute" in (target_sector, source_sector):
         return "compute_contract"  # a "partnership" with a cloud provider is a capacity contract
     if trigger.deal_type is not None:
         return trigger.deal_type
@@ -257,21 +268,28 @@ def _resolve_type(
             if t.deal_type in _STRONG_FROM_CONTEXT and t.direction in ("issue", "receive", "give"):
                 return _STRONG_FROM_CONTEXT[t.deal_type]
         return "investment"
-    # The clause around the amount speaks first, then the sentence, then who the seller is.
+    # Who the seller is speaks first, then the clause around the amount, then the sentence.
+    if "compute" in (target_sector, source_sector):
+        return "compute_contract"  # oriented afterwards: the provider receives
+    if target_sector == "hardware":
+        return "purchase"
     for text in (clause, sentence):
         if CHIP_CUE.search(text):
             return "purchase"
         if COMPUTE_CUE.search(text):
             return "compute_contract"
-    if target_sector == "compute":
-        return "compute_contract"
-    if target_sector == "hardware":
-        return "purchase"
     return "other"
 
 
+def _reinterpret(trigger: Trigger, clause: str) -> Trigger:
+    """調達 of chips is buying them, not raising money ("GPUを総額29万ドルで調達")."""
+    if trigger.text == "調達" and CHIP_CUE.search(clause):
+        return replace(trigger, deal_type="purchase", direction="buy")
+    return trigger
+
+
 _DEAL_NOUN = re.compile(
-    r"(?:規模|相当)?の?(?:取引|契約|投資|出資|提携|買収|融資|資金調達|調達|ディール|案件|プロジェクト|計画|"
+    r"(?:規模|相当)?の?同?(?:取引|契約|投資|出資|提携|買収|融資|資金調達|調達|ディール|案件|プロジェクト|計画|"
     r"プログラム|支出|コミット|約束|合意|株式|社債|債券|増資|リース|GPU|チップ|クラウド|インフラ|追加)"
 )
 
@@ -310,7 +328,8 @@ def _roles(
     trigger: Trigger, parties: Sequence[Party], pos: int, seg_start: int, text: str
 ) -> tuple[str | None, str | None]:
     """Source and target of the deal an amount at ``pos`` belongs to, from this sentence alone."""
-    subj = _nearest(parties, ("SUBJ",), before=pos) or _nearest(parties, ("SUBJ",))
+    topics = [p for p in parties if p.topic and p.start < pos]
+    subj = topics[-1] if topics else _nearest(parties, ("SUBJ",), before=pos) or _nearest(parties, ("SUBJ",))
     lead = _coordinated_subject(parties, subj)
     if lead is not None and subj is not None:
         # "AとBは…契約": A is the party the sentence is about, B its counterparty.
@@ -326,7 +345,7 @@ def _roles(
         # "ICONIQが主導した資金調達で…集めた": the lead investor pays the subject.
         if subject is not None and subject != leader.name:
             return leader.name, subject
-        other = _nearest(parties, ("SUBJ", "DAT", "GEN", "NONE"), exclude=leader.name)
+        other = _nearest(parties, ("DAT", "SUBJ", "GEN", "NONE"), before=pos, exclude=leader.name)
         return leader.name, other.name if other else None
     if subject is not None and _LEADS_ROUND.search(text) and d in ("give", "receive"):
         # "Aは、Bが実施する資金調達を主導": A invests in B.
@@ -347,6 +366,7 @@ def _roles(
         target_p = (
             _nearest(in_segment, ("DAT", "ADJ", "GEN"), before=pos, exclude=subject)
             or _nearest(parties, ("DAT", "ADJ"), before=pos, exclude=subject)
+            or _nearest([p for p in parties if not p.topic], ("SUBJ",), before=pos, exclude=subject)
             or _nearest(parties, ("DAT", "ADJ", "GEN", "OBJ"), after=pos, exclude=subject)
             or _nearest(parties, ("GEN", "OBJ"), before=pos, exclude=subject)
         )
@@ -455,7 +475,12 @@ def _fill_from_context(
     Only verbs that name a kind of deal (投資, 融資 …) reach back; a bare 支払う or
     費やす without its recipient is spending, not a deal.
     """
-    if (source is not None and target is not None) or trigger.deal_type is None:
+    if source is not None and target is not None:
+        return source, target
+    if trigger.deal_type is None:
+        if trigger.direction == "receive" and source is not None and target is None:
+            # "NVIDIAから100億ドルを受け取った": the receiver is who the passage is about.
+            target = _passage_topic(ctx.previous, exclude=source)
         return source, target
     near = ctx.near
     last = near[-1] if near else None
@@ -469,11 +494,19 @@ def _fill_from_context(
         if fallback != target:
             source = fallback  # dropped subject, carried from the previous sentence
     if target is None and source is not None and trigger.direction == "give":
-        for name in reversed(_recent_parties(ctx.previous, 3)):
-            if name != source:
-                target = name  # "Xは最大100億ドルを投じる" after a sentence naming the investee
-                break
+        # "Xは最大100億ドルを投じる" after sentences about the investee: the passage's topic.
+        target = _passage_topic(ctx.previous, exclude=source)
     return source, target
+
+
+def _passage_topic(previous: Sequence[SentenceView], exclude: str | None) -> str | None:
+    """The subject of the last sentences, else the most recent party (≠ ``exclude``)."""
+    for view in reversed(previous[-3:]):
+        for c in view.companies:
+            name = _party_name(c)
+            if name is not None and name != exclude and case_after(view.text, c.end) == "SUBJ":
+                return name
+    return next((n for n in reversed(_recent_parties(previous, 3)) if n != exclude), None)
 
 
 def extract_sentence(
@@ -531,18 +564,48 @@ def extract_sentence(
             )
             seg_start = amount.end
             continue
+        near = ctx.near
+        continues = _CONTINUES.search(_clause_left(text, pos) + text[amount.end : amount.end + 6])
+        if (
+            trigger is None
+            and not (hypothetical or attached)
+            and near
+            and continues
+            and metric_kind_in(text) == "other"
+        ):
+            # "このうち75億ドルを…", "最初の100億ドルは…": a part of the deal just described.
+            last = near[-1]
+            deals.append(
+                replace(
+                    last,
+                    sentence_start=s0,
+                    sentence_end=s1,
+                    evidence=text,
+                    amount=local,
+                    status=own_status or last.status,
+                    date=date or last.date,
+                    term_text=term or last.term_text,
+                    trigger=None,
+                )
+            )
+            seg_start = amount.end
+            continue
         if trigger is None:
             kind = "other" if hypothetical else (attached or metric_kind_in(text))
             metrics.append(Metric(s0, s1, text, kind, near_company(pos), local))
             seg_start = amount.end
             continue
-        source, target = _roles(trigger, parties, pos, seg_start, text)
         clause = _clause_left(text, pos) + text[amount.end : trigger.end]
-        deal_type = _resolve_type(trigger, clause, text, triggers, default_registry().sector(target))
-        if earlier is not None and (source is None or target is None or deal_type == "other"):
-            source = source or earlier.source
+        trigger = _reinterpret(trigger, clause)
+        source, target = _roles(trigger, parties, pos, seg_start, text)
+        sector = default_registry().sector
+        deal_type = _resolve_type(trigger, clause, text, triggers, sector(target), sector(source))
+        if earlier is not None and (trigger.deal_type is None or earlier.deal_type == deal_type):
+            # The same figure as an earlier deal: the same deal, told again with less detail.
+            deal_type = earlier.deal_type
+            if deal_type not in ("bond", "equity_offering"):
+                source = source or earlier.source
             target = target or earlier.target
-            deal_type = earlier.deal_type if deal_type == "other" else deal_type
         source, target = _fill_from_context(ctx, deal_type, source, target, trigger)
         source, target = _orient(deal_type, source, target)
         if source == target:
@@ -554,8 +617,8 @@ def extract_sentence(
         ):
             # A joint programme (Stargate) sized as a whole: the parties pool into it.
             deal_type, source = "partnership", None
-        if target is None:
-            # No receiving side: spending or an aggregate, not a deal.
+        if target is None and not (source is not None and trigger.strength == 2):
+            # No receiving side and no named deal: spending or an aggregate, not a deal.
             metrics.append(Metric(s0, s1, text, metric_kind_in(text), source or near_company(pos), local))
             seg_start = amount.end
             continue

@@ -82,13 +82,14 @@ def extract_document(
     companies = [registry.find(s) for s in sentences]
 
     if nlp is not None:
-        todo = [
-            i for i, s in enumerate(sentences)
-            if ner_everywhere or needs_ner(s, money[i], companies[i])
-        ]
+        todo = [i for i, s in enumerate(sentences) if ner_everywhere or needs_ner(s, money[i], companies[i])]
         for i, doc in zip(todo, nlp.pipe((sentences[i] for i in todo), batch_size=64), strict=True):
-            companies[i] = doc_companies(doc) if doc.user_data else companies_in(
-                sentences[i], [(e.start_char, e.end_char, e.label_) for e in doc.ents], registry
+            companies[i] = (
+                doc_companies(doc)
+                if doc.user_data
+                else companies_in(
+                    sentences[i], [(e.start_char, e.end_char, e.label_) for e in doc.ents], registry
+                )
             )
 
     views: list[SentenceView] = []
@@ -96,8 +97,11 @@ def extract_document(
     metrics: list[Metric] = []
     for i, (start, _end) in enumerate(spans):
         view = SentenceView(
-            start=start, text=sentences[i],
-            companies=tuple(companies[i]), money=tuple(money[i]), dates=tuple(dates[i]),
+            start=start,
+            text=sentences[i],
+            companies=tuple(companies[i]),
+            money=tuple(money[i]),
+            dates=tuple(dates[i]),
         )
         found_deals, found_metrics = extract_sentence(view, views, deals)
         deals.extend(found_deals)
@@ -144,8 +148,16 @@ def _to_raw(
     raw_deals = []
     for d in deals:
         s, e = folded.span_to_raw(d.sentence_start, d.sentence_end)
-        raw_deals.append(replace(d, sentence_start=s, sentence_end=e, evidence=raw[s:e],
-                                 amount=amount(d.amount), date=date(d.date)))
+        raw_deals.append(
+            replace(
+                d,
+                sentence_start=s,
+                sentence_end=e,
+                evidence=raw[s:e],
+                amount=amount(d.amount),
+                date=date(d.date),
+            )
+        )
     raw_metrics = []
     for m in metrics:
         s, e = folded.span_to_raw(m.sentence_start, m.sentence_end)
@@ -154,6 +166,10 @@ def _to_raw(
         raw_metrics.append(replace(m, sentence_start=s, sentence_end=e, evidence=raw[s:e], amount=a))
     raw_sentences = tuple(folded.span_to_raw(s, e) for s, e in spans)
     return DocumentExtraction(
-        companies=tuple(companies), money=tuple(money), dates=tuple(dates),
-        deals=tuple(raw_deals), metrics=tuple(raw_metrics), sentences=raw_sentences,
+        companies=tuple(companies),
+        money=tuple(money),
+        dates=tuple(dates),
+        deals=tuple(raw_deals),
+        metrics=tuple(raw_metrics),
+        sentences=raw_sentences,
     )

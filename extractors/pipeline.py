@@ -27,6 +27,7 @@ USER_DATA_KEY = "torihiki_companies"
 # GiNZA components torihiki does not read; excluding them saves most of the time.
 UNUSED_COMPONENTS = ("parser", "morphologizer", "compound_splitter", "bunsetu_recognizer")
 
+_HIRAGANA = re.compile(r"[ぁ-ゖ]")
 _NOT_A_NAME = re.compile(
     r"^(?:同社|当社|両社|自社|各社|他社|企業|会社|大手|子会社|米国|日本|AI|IT|CEO|GPU|データ|クラウド|[\d\W_]+)$"
 )
@@ -47,14 +48,13 @@ def companies_in(text: str, ents: list[tuple[int, int, str]], registry: Registry
             continue
         surface = text[start:end]
         name = surface.strip().removesuffix("社").strip("「」『』\"' ")
-        if len(name) < 2 or _NOT_A_NAME.match(name):
-            continue
+        if len(name) < 2 or _NOT_A_NAME.match(name) or _HIRAGANA.search(name):
+            continue  # names in hiragana (みずほ) are in the registry; GiNZA's are phrases
         known = registry.lookup(name)
         if known is not None:
             found.append(CompanyMention(start, end, surface, known.name, known.kind))
         else:
-            found.append(CompanyMention(start, end, surface, name, "company", verified=False,
-                                        source="ginza"))
+            found.append(CompanyMention(start, end, surface, name, "company", verified=False, source="ginza"))
         taken.append((start, end))
     found.sort(key=lambda c: (c.start, c.end))
     return found

@@ -127,9 +127,7 @@ class Registry:
             start, end = m.span()
             surface = m.group()
             # A match starting in lower case right after a Latin letter is inside a word.
-            if start > 0 and surface[0].islower() and text[start - 1].isascii() and text[
-                start - 1
-            ].isalpha():
+            if start > 0 and surface[0].islower() and text[start - 1].isascii() and text[start - 1].isalpha():
                 continue
             entity = self.lookup(surface)
             if entity is None:

@@ -108,7 +108,7 @@ _TERMINATORS = frozenset("。！？｡!?")
 _ASCII_TERMINATORS = frozenset("!?")
 # Closing quotes/brackets that belong to the sentence they follow (。」).
 _CLOSERS = frozenset("」』）)］]】〕〉》｣\"'’”»")
-_QUOTE_CLOSERS = frozenset("」』｣\"’”»")
+_QUOTE_CLOSERS = frozenset('」』｣"’”»')
 # After 「...。」 these continue the same sentence: 「…した。」と述べた。
 _QUOTE_CONTINUATIONS = ("と", "って", "など")
 # ... unless the と starts a new sentence: 「…。」ところが、…
@@ -119,9 +119,7 @@ _BULLETS = frozenset("•●■◆◇□▪▫▶►◦‣○◎★☆※")
 _LINE_BULLETS = _BULLETS | frozenset("・･-*+–—")
 _SOFT_BREAKS = frozenset("、，,､")
 _LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
-_SPECIAL = re.compile(
-    "[" + re.escape("".join(sorted(_TERMINATORS | _BULLETS | _LINE_BREAKS))) + "]"
-)
+_SPECIAL = re.compile("[" + re.escape("".join(sorted(_TERMINATORS | _BULLETS | _LINE_BREAKS))) + "]")
 
 
 def _is_ascii_alnum(ch: str) -> bool:
@@ -147,11 +145,7 @@ def _sentence_end(text: str, i: int) -> int | None:
     while j < n and text[j] in _CLOSERS:
         quoted = quoted or text[j] in _QUOTE_CLOSERS
         j += 1
-    if (
-        quoted
-        and text.startswith(_QUOTE_CONTINUATIONS, j)
-        and not text.startswith(_NEW_SENTENCE_STARTS, j)
-    ):
+    if quoted and text.startswith(_QUOTE_CONTINUATIONS, j) and not text.startswith(_NEW_SENTENCE_STARTS, j):
         return None
     return j
 
@@ -161,9 +155,7 @@ def _strip_span(text: str, start: int, end: int, *, line_start: bool) -> tuple[i
     while True:
         while start < end and text[start].isspace():
             start += 1
-        if start < end and (
-            text[start] in _BULLETS or (line_start and text[start] in _LINE_BULLETS)
-        ):
+        if start < end and (text[start] in _BULLETS or (line_start and text[start] in _LINE_BULLETS)):
             # A dash/asterisk is a bullet only when followed by a space ("- 項目").
             if text[start] in "-*+–—" and (start + 1 < end and not text[start + 1].isspace()):
                 break

@@ -26,9 +26,7 @@ DealType = Literal[
     "partnership",
     "other",
 ]
-DealStatus = Literal[
-    "announced", "letter_of_intent", "completed", "rumored", "planned", "denied_or_doubted"
-]
+DealStatus = Literal["announced", "letter_of_intent", "completed", "rumored", "planned", "denied_or_doubted"]
 MetricKind = Literal[
     "revenue",
     "loss",

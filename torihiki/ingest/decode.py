@@ -230,6 +230,18 @@ def _looks_like_utf16(data: bytes) -> str | None:
     return None
 
 
+_ASCII_TEXT = re.compile(r"[\t\n\r\x20-\x7e]")
+
+
+def _plausible_utf16(text: str) -> bool:
+    """BOM-less UTF-16 must read as ASCII/Japanese text: random binary with
+    NULs on one parity would otherwise decode to arbitrary code points."""
+    if not text or _CONTROLS.search(text) or _quality(text).bad:
+        return False
+    plain = len(text) - len(_ASCII_TEXT.sub("", _JAPANESE.sub("", text)))
+    return plain >= 0.9 * len(text)
+
+
 def _sniff_binary(data: bytes, origin: str) -> None:
     for magic, kind in _MAGIC:
         if data.startswith(magic):
@@ -285,7 +297,7 @@ def _decode(data: bytes, origin: str, declared: str | None) -> Decoded:
     if b"\x00" in data:
         utf16 = _looks_like_utf16(data)
         text = _strict(data, utf16) if utf16 else None
-        if utf16 is None or text is None or _quality(text).bad:
+        if utf16 is None or text is None or not _plausible_utf16(text):
             raise BinaryInputError(origin, "contains NUL bytes (binary, not text)")
         notes.append(f"no byte-order mark; detected {utf16}")
         return _accept(text, utf16, origin, notes)

@@ -129,6 +129,15 @@ def _collapse(text: str) -> str:
     return _WS_RUN.sub(repl, text)
 
 
+_SPACES = re.compile(r" {2,}")
+
+
+class _Pre(str):
+    """A segment of ``<pre>`` text, exempt from whitespace collapsing."""
+
+    __slots__ = ()
+
+
 class _TextBuilder:
     """Accumulates text into lines and blocks, then joins them."""
 
@@ -144,9 +153,9 @@ class _TextBuilder:
     def add_pre(self, text: str) -> None:
         """Preformatted text: keep its line breaks and spacing."""
         parts = text.replace("\r\n", "\n").split("\n")
-        self.lines[-1].append(parts[0].replace("\t", "    "))
+        self.lines[-1].append(_Pre(parts[0].replace("\t", "    ")))
         for part in parts[1:]:
-            self.lines.append([part.replace("\t", "    ")])
+            self.lines.append([_Pre(part.replace("\t", "    "))])
 
     def hard_space(self) -> None:
         self.lines[-1].append(None)
@@ -165,16 +174,21 @@ class _TextBuilder:
     def _render_block(self) -> str:
         rendered: list[str] = []
         for segments in self.lines:
-            groups: list[str] = []
+            parts: list[str] = []
             buf: list[str] = []
+            has_pre = False
             for seg in segments:
-                if seg is None:
-                    groups.append(_collapse("".join(buf)))
+                if seg is None or isinstance(seg, _Pre):
+                    parts.append(_collapse("".join(buf)))
                     buf = []
+                    parts.append(" " if seg is None else seg)
+                    has_pre = has_pre or seg is not None
                 else:
                     buf.append(seg)
-            groups.append(_collapse("".join(buf)))
-            rendered.append(re.sub(r" {2,}", " ", " ".join(groups)).strip())
+            parts.append(_collapse("".join(buf)))
+            line = "".join(parts)
+            # Preformatted lines keep their indentation and inner spacing.
+            rendered.append(line.rstrip() if has_pre else _SPACES.sub(" ", line).strip())
         # Keep a single blank line where <br><br> separated text.
         out: list[str] = []
         for line in rendered:
