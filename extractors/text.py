@@ -131,13 +131,15 @@ def _sentence_end(text: str, i: int) -> int | None:
     n = len(text)
     ch = text[i]
     if ch in _ASCII_TERMINATORS:
-        # `?` in a URL (watch?v=) or `!` in Yahoo!ニュース is not a sentence end:
-        # require whitespace/end after it, or a non-ASCII character before it.
+        # Folded text has ASCII !? where the raw had ！？, so a glued !/? still
+        # ends a sentence next to Japanese (本当か?AIは / AI!次に) -- but not in
+        # a URL (watch?v=) or in Yahoo!ニュース.
         nxt = text[i + 1] if i + 1 < n else ""
         prev = text[i - 1] if i > 0 else ""
         glued = nxt and not nxt.isspace() and nxt not in _TERMINATORS and nxt not in _CLOSERS
-        if glued and (not prev or prev.isascii()):
-            return None
+        if glued and prev.isascii():
+            if nxt.isascii() or text[max(0, i - 5) : i].lower() == "yahoo":
+                return None
     j = i + 1
     while j < n and text[j] in _TERMINATORS:
         j += 1

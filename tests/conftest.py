@@ -44,6 +44,7 @@ def prefect_harness() -> Iterator[None]:
 
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     with prefect_test_harness(server_startup_timeout=120):
         yield
 
