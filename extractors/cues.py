@@ -48,10 +48,17 @@ TRIGGERS = [
         "equity_offering",
         "issue",
     ),
-    _t(r"融資枠|コミットメント・?ライン|融資を受け|借り換え", "loan", "receive"),
+    _t(r"融資枠|コミットメント・?ライン|融資を受け|借り換え|(?:ブリッジ)?ローン", "loan", "receive"),
+    _t(r"売り出|売出し", "equity_offering", "issue"),
+    _t(r"助成|補助金", "other", "receive"),
     _t(r"融資|貸し?付け|貸出し?|クレジット(?:・)?ライン|与信", "loan", "give"),
     _t(r"借り?入れ|借入|借りる|借りた", "loan", "receive"),
-    _t(r"出資|投資|資本参加|資本提携|注入|資金提供|(?:株式|株)を?保有", "investment", "give"),
+    # 投資家/投資会社 are people and firms, not the act of investing.
+    _t(
+        r"出資|投資(?!家|会社|銀行|ファンド|先|判断|対象)|資本参加|資本提携|注入|資金提供|(?:株式|株)を?保有",
+        "investment",
+        "give",
+    ),
     _t(r"資金調達|調達ラウンド|ラウンド", "investment", "receive"),
     _t(r"リース", "lease", "buy"),
     _t(
@@ -76,7 +83,7 @@ COMPUTE_CUE = re.compile(
 )
 # Narrower: the thing bought is capacity itself ("クラウドの容量を買い取る").
 CAPACITY_CUE = re.compile(r"クラウド|計算能力|コンピューティング|演算能力|処理能力|容量|Azure")
-CHIP_CUE = re.compile(r"チップ|GPU|半導体|プロセッサ|アクセラレータ|サーバー|システム")
+CHIP_CUE = re.compile(r"チップ|GPU|半導体|プロセッサ|アクセラレータ|サーバー|システム|製品|ライセンス")
 
 
 def find_triggers(text: str) -> list[Trigger]:
@@ -109,6 +116,7 @@ METRIC_CUES: list[tuple[MetricKind, re.Pattern[str]]] = [
     ("debt_outstanding", re.compile(r"負債|借金|債務|有利子")),
     ("capex", re.compile(r"設備投資|資本支出|資本的支出|CAPEX|capex|Capex")),
     ("buyback", re.compile(r"自社株買い|自社株")),
+    ("other", re.compile(r"注文|応募|需要")),
     ("funding_need", re.compile(r"不足|資金需要|必要な資金|必要とな|足りな|ギャップ|穴")),
     ("cost", re.compile(r"費用|コスト|経費|支出|かかる|かかっ|建設費|訓練費|値段|価格")),
 ]
@@ -116,6 +124,7 @@ METRIC_CUES: list[tuple[MetricKind, re.Pattern[str]]] = [
 HYPOTHETICAL = re.compile(
     # (?<!か): the もし of かもしれない is not "if".
     r"(?<!か)もし|仮に|例えば|たとえば|としたら|だとしたら|ならば|はずはない|はずがない|できるわけがない|どうして"
+    r"|(?:た|ない|なかった|れば)場合"
 )
 
 

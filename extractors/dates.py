@@ -298,9 +298,17 @@ def _h_monthday(m: re.Match[str], pub: dt.date | None) -> _Cand | None:
         if not _valid(None, mo, d):
             return None
         return _Cand(*m.span(), "absolute", "day", None, mo, d, "md", False, True, tail=tail)
-    if not _valid(pub.year, mo, d):
+    y = _year_of_month(pub, mo)
+    if not _valid(y, mo, d):
         return None
-    return _Cand(*m.span(), "absolute", "day", pub.year, mo, d, "md", tail=tail)
+    return _Cand(*m.span(), "absolute", "day", y, mo, d, "md", tail=tail)
+
+
+def _year_of_month(pub: dt.date, month: int) -> int:
+    """The year of a month named without one: the publication year, unless that month
+    lies more than six months after publication — then it is last year's (a February
+    article's "12月に" tells of the past December)."""
+    return pub.year - 1 if month - pub.month > 6 else pub.year
 
 
 def _h_month(m: re.Match[str], pub: dt.date | None) -> _Cand | None:
@@ -310,7 +318,7 @@ def _h_month(m: re.Match[str], pub: dt.date | None) -> _Cand | None:
     tail = m["tail"] or ""
     if pub is None:
         return _Cand(*m.span(), "absolute", "month", None, mo, None, "m", False, True, tail=tail)
-    return _Cand(*m.span(), "absolute", "month", pub.year, mo, None, "m", tail=tail)
+    return _Cand(*m.span(), "absolute", "month", _year_of_month(pub, mo), mo, None, "m", tail=tail)
 
 
 def _h_bareday(m: re.Match[str], pub: dt.date | None) -> _Cand | None:

@@ -13,6 +13,7 @@ the verb that governs the amount (投資 gives, 調達 receives, 購入 buys …
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -64,7 +65,7 @@ class Party:
 # What may stand between a name and its particle: a 社/氏 suffix, a closing
 # quote, or a parenthetical such as （AWS） or (東京).
 _NAME_TAIL = re.compile(
-    r"(?:社|氏|さん|側|自身|陣営|グループ)?[」』\"”]?\s*(?:[（(][^（()）]{1,24}[)）])?\s*"
+    r"(?:社|氏|さん|側|自身|陣営|グループ)?[」』\"”]?\s*(?:[（(][^（()）]{1,24}[)）])?\s*(?:など|等|ら)?"
 )
 _CASES: list[tuple[str, Case]] = [
     ("に対して", "DAT"),
@@ -93,10 +94,25 @@ _CASES: list[tuple[str, Case]] = [
     (",", "LIST"),
 ]
 # "SoftBank出資", "NVIDIAによる買収": the name is the actor of the deal noun.
-_AGENT_NOUN = re.compile(r"(?:による|からの)?(?:出資|投資|融資|買収)")
+# "SoftBank出資", "NVIDIAによる買収", "DeepSeekのインフラ投資": the name is the actor of the
+# deal noun (whereas "Bへの投資" marks B as the recipient).
+_AGENT_NOUN = re.compile(
+    r"(?:による|からの|の[^はがをにへとの、。「」]{0,8}?)?(?:出資|投資(?!家|会社|先)|融資|買収|支出)"
+)
 # "ICONIQが主導した", "Blackstone主導の": the lead investor or lender.
 _LEADER = re.compile(r"(?:が|の)?(?:主導|率い|リード)")
 _ANAPHORA = re.compile(r"同社|両社|彼ら|その会社|同グループ|この会社|同行")
+# 同プログラム / 同プロジェクト refer back to a joint programme such as Stargate.
+_PROGRAMME_ANAPHORA = re.compile(r"同(?:プログラム|プロジェクト|計画|事業)")
+# Epithets that name a party by what it does: resolved to the party of that sector nearby.
+_EPITHETS: list[tuple[re.Pattern[str], str | None]] = [
+    (
+        re.compile(r"(?:同|その|この)?(?:チップ|半導体)(?:メーカー|大手|企業)|GPU(?:メーカー|大手)"),
+        "hardware",
+    ),
+    (re.compile(r"(?:同|その|この)?(?:クラウド|データセンター)(?:事業者|大手|企業|プロバイダー)"), "compute"),
+    (re.compile(r"(?:同|その|この)?AI(?:研究所|ラボ|開発企業|企業|スタートアップ)"), None),
+]
 _LEADS_ROUND = re.compile(r"を主導|をリード")
 
 
@@ -141,7 +157,11 @@ def _parties(view: SentenceView, previous: Sequence[SentenceView]) -> list[Party
     for m in _ANAPHORA.finditer(view.text):
         if any(p.start <= m.start() < p.end for p in parties):
             continue
-        antecedents = _recent_parties(previous, 2 if m.group() == "両社" else 1, companies_only=True)
+        if m.group() == "両社":
+            antecedents = _coordinated_pair(previous) or _recent_parties(previous, 2, companies_only=True)
+        else:
+            subject = _previous_subject(previous)
+            antecedents = [subject] if subject else _recent_parties(previous, 1, companies_only=True)
         case = case_after(view.text, m.end())
         if m.group() == "両社" and len(antecedents) == 2:
             # "両社は…契約": the pair, in the order they were introduced.
@@ -149,6 +169,11 @@ def _parties(view: SentenceView, previous: Sequence[SentenceView]) -> list[Party
             parties.append(Party(antecedents[1], m.start(), m.end(), case))
         elif antecedents:
             parties.append(Party(antecedents[0], m.start(), m.end(), case, _is_topic(view.text, m.end())))
+    for m in _PROGRAMME_ANAPHORA.finditer(view.text):
+        jv = _recent_of_kind(previous, view, "jv")
+        if jv is not None:
+            parties.append(Party(jv, m.start(), m.end(), case_after(view.text, m.end())))
+    parties.extend(_epithet_parties(view, previous, parties))
     # A name followed by 、/・ and another name shares that name's role.
     parties.sort(key=lambda p: (p.start, p.end))
     resolved: list[Party] = []
@@ -159,6 +184,41 @@ def _parties(view: SentenceView, previous: Sequence[SentenceView]) -> list[Party
             case = nxt.case if nxt else "NONE"
         resolved.append(Party(p.name, p.start, p.end, case, p.topic))
     return resolved
+
+
+def _is_jv(name: str) -> bool:
+    return default_registry().entities.get(name, _NO_ENTITY).kind == "jv"
+
+
+def _recent_of_kind(previous: Sequence[SentenceView], view: SentenceView, kind: str) -> str | None:
+    for v in [view, *reversed(previous[-3:])]:
+        for c in reversed(v.companies):
+            if c.kind == kind:
+                return c.canonical
+    return None
+
+
+def _epithet_parties(
+    view: SentenceView, previous: Sequence[SentenceView], named: Sequence[Party]
+) -> list[Party]:
+    """Parties named by epithet ("チップメーカーがAI研究所に投資"), from the names nearby."""
+    nearby = [p.name for p in named]
+    for v in reversed(previous[-1:]):
+        nearby += [n for c in v.companies if (n := _party_name(c)) is not None]
+    sector = default_registry().sector
+    found: list[Party] = []
+    used: set[str] = set()
+    for pattern, want in _EPITHETS:
+        for m in pattern.finditer(view.text):
+            if any(p.start <= m.start() < p.end for p in named):
+                continue
+            cands = [n for n in dict.fromkeys(nearby) if sector(n) == want and n not in used]
+            if want is None:
+                cands = [n for n in cands if n not in {f.name for f in found}]
+            if len(cands) == 1 or (cands and want is not None):
+                used.add(cands[0])
+                found.append(Party(cands[0], m.start(), m.end(), case_after(view.text, m.end())))
+    return found
 
 
 def _is_topic(text: str, end: int) -> bool:
@@ -182,12 +242,26 @@ def _recent_parties(previous: Sequence[SentenceView], n: int, companies_only: bo
     return found[::-1]
 
 
+def _coordinated_pair(previous: Sequence[SentenceView]) -> list[str]:
+    """The last "AとB" pair of companies in the preceding sentences (what 両社 refers to)."""
+    for view in reversed(previous[-3:]):
+        named = [(c, _party_name(c)) for c in view.companies]
+        for (a, na), (b, nb) in itertools.pairwise(named):
+            if na and nb and na != nb and case_after(view.text, a.end) == "WITH" and b.start - a.end <= 4:
+                return [na, nb]
+    return []
+
+
 def _previous_subject(previous: Sequence[SentenceView]) -> str | None:
-    for view in reversed(previous[-2:]):
-        for c in view.companies:
-            name = _party_name(c)
-            if name is not None and case_after(view.text, c.end) == "SUBJ":
-                return name
+    """The subject of the nearest earlier sentence that has one (は-topics first)."""
+    for view in reversed(previous[-3:]):
+        subjects = [
+            (_is_topic(view.text, c.end), name)
+            for c in view.companies
+            if (name := _party_name(c)) is not None and case_after(view.text, c.end) == "SUBJ"
+        ]
+        if subjects:
+            return max(subjects, key=lambda t: t[0])[1]
     return None
 
 
@@ -262,6 +336,10 @@ def _resolve_type(
         return "compute_contract"  # a "partnership" with a cloud provider is a capacity contract
     if trigger.deal_type is not None:
         return trigger.deal_type
+    later = [t for t in triggers if t.start > trigger.start and t.start - trigger.end <= 30]
+    named = next((t.deal_type for t in later if t.strength == 2 and t.deal_type is not None), None)
+    if named is not None:
+        return named  # "15億ドル払って借り戻すリースバック"
     if trigger.direction == "receive":
         # "社債を発行し、177億ドルを調達": the raise takes the type of the instrument.
         for t in triggers:
@@ -269,10 +347,10 @@ def _resolve_type(
                 return _STRONG_FROM_CONTEXT[t.deal_type]
         return "investment"
     # Who the seller is speaks first, then the clause around the amount, then the sentence.
-    if "compute" in (target_sector, source_sector):
-        return "compute_contract"  # oriented afterwards: the provider receives
     if target_sector == "hardware":
         return "purchase"
+    if "compute" in (target_sector, source_sector):
+        return "compute_contract"  # oriented afterwards: the provider receives
     for text in (clause, sentence):
         if CHIP_CUE.search(text):
             return "purchase"
@@ -367,19 +445,26 @@ def _roles(
             _nearest(in_segment, ("DAT", "ADJ", "GEN"), before=pos, exclude=subject)
             or _nearest(parties, ("DAT", "ADJ"), before=pos, exclude=subject)
             or _nearest([p for p in parties if not p.topic], ("SUBJ",), before=pos, exclude=subject)
+            or _nearest(in_segment, ("NONE",), exclude=subject)
             or _nearest(parties, ("DAT", "ADJ", "GEN", "OBJ"), after=pos, exclude=subject)
             or _nearest(parties, ("GEN", "OBJ"), before=pos, exclude=subject)
         )
         source_p = _nearest(parties, ("FROM",), before=pos)
         source = subject or (source_p.name if source_p else None)
-        if source_p is not None and subj is not None and source_p.start > subj.start:
+        if (
+            source_p is not None
+            and subj is not None
+            and source_p.start > subj.start
+            and target_p is not None
+            and target_p.start > source_p.start
+        ):
             source = source_p.name  # "AはBからCへの投資…" names the payer explicitly
         if agent is not None:
             source = agent.name
         target = target_p.name if target_p else None
     elif d == "receive":
         src = _nearest(parties, ("FROM",), exclude=subject) or _nearest(
-            parties, ("ADJ", "DAT", "WITH"), exclude=subject
+            parties, ("ADJ", "DAT", "WITH", "NONE"), exclude=subject
         )
         source, target = (src.name if src else None), subject
     elif d == "buy":
@@ -443,12 +528,12 @@ class _Context:
         """Deal mentions of the last two sentences."""
         if not self.previous:
             return ()
-        horizon = self.previous[-2:][0].start
+        horizon = self.previous[-3:][0].start
         return [d for d in self.recent if d.sentence_start >= horizon]
 
     def date(self) -> DateMention | None:
-        """The last dated expression of the last two sentences (a passage's date)."""
-        for view in reversed(self.previous[-2:]):
+        """The last dated expression of the last three sentences (a passage's date)."""
+        for view in reversed(self.previous[-3:]):
             dated = [d for d in view.dates if d.kind != "duration" and d.value is not None]
             if dated:
                 return _shifted_date(dated[-1], view.start)
@@ -490,7 +575,7 @@ def _fill_from_context(
         if target is None and last.target != source:
             target = last.target
     if source is None and target is not None and trigger.direction in ("give", "buy", "mutual"):
-        fallback = _previous_subject(ctx.previous)
+        fallback = _previous_subject(ctx.previous) or _passage_topic(ctx.previous, exclude=target)
         if fallback != target:
             source = fallback  # dropped subject, carried from the previous sentence
     if target is None and source is not None and trigger.direction == "give":
@@ -606,18 +691,31 @@ def extract_sentence(
             if deal_type not in ("bond", "equity_offering"):
                 source = source or earlier.source
             target = target or earlier.target
+        if continues and near and (source is None or target is None):
+            # "このうち75億ドルをXが負担", "最初の100億ドルは…払い込まれる": part of the deal before.
+            last = near[-1]
+            source, target = source or last.source, target or last.target
+            deal_type = last.deal_type if trigger.deal_type is None else deal_type
         source, target = _fill_from_context(ctx, deal_type, source, target, trigger)
+        if target is None and "各社" in text:
+            source = None  # "…各社と結んだ契約の総額": an aggregate over many deals
         source, target = _orient(deal_type, source, target)
         if source == target:
             target = None
+        jv_after = next(
+            (p for p in parties if p.start > amount.end and p.start - amount.end <= 30 and _is_jv(p.name)),
+            None,
+        )
+        if jv_after is not None and trigger.direction in ("give", "mutual"):
+            target = jv_after.name  # "…に最大5000億ドルを投じる「スターゲート」計画"
         if (
             target is not None
-            and default_registry().entities.get(target, _NO_ENTITY).kind == "jv"
-            and (trigger.deal_type is None or trigger.strength < 2)
+            and _is_jv(target)
+            and (trigger.deal_type is None or trigger.strength < 2 or jv_after is not None)
         ):
             # A joint programme (Stargate) sized as a whole: the parties pool into it.
             deal_type, source = "partnership", None
-        if target is None and not (source is not None and trigger.strength == 2):
+        if target is None and not (source is not None and deal_type == "loan"):
             # No receiving side and no named deal: spending or an aggregate, not a deal.
             metrics.append(Metric(s0, s1, text, metric_kind_in(text), source or near_company(pos), local))
             seg_start = amount.end

@@ -85,6 +85,8 @@ class Registry:
                 # Both the alias as written and its NFKC form (ソフトバンク㈱ / ソフトバンク(株)).
                 surfaces.setdefault(alias, entity)
                 surfaces.setdefault(unicodedata.normalize("NFKC", alias), entity)
+                if "(株)" in alias:
+                    surfaces.setdefault(alias.replace("(株)", "㈱"), entity)
         self._pattern = self._compile(surfaces)
 
     @staticmethod

@@ -137,9 +137,9 @@ def _sentence_end(text: str, i: int) -> int | None:
         nxt = text[i + 1] if i + 1 < n else ""
         prev = text[i - 1] if i > 0 else ""
         glued = nxt and not nxt.isspace() and nxt not in _TERMINATORS and nxt not in _CLOSERS
-        if glued and prev.isascii():
-            if nxt.isascii() or text[max(0, i - 5) : i].lower() == "yahoo":
-                return None
+        yahoo = text[max(0, i - 5) : i].lower() == "yahoo"
+        if glued and prev.isascii() and (nxt.isascii() or yahoo):
+            return None
     j = i + 1
     while j < n and text[j] in _TERMINATORS:
         j += 1
@@ -187,15 +187,40 @@ def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return pieces
 
 
+def _is_hiragana(ch: str) -> bool:
+    return "\u3041" <= ch <= "\u3096"
+
+
+# A character that can start a word after a particle: kanji, katakana (not ー),
+# Latin letters and digits, full-width too, and opening brackets.
+_WORD_START = re.compile(
+    r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u30a1-\u30fa\uff66-\uff9d"
+    r"A-Za-z0-9\uff10-\uff19\uff21-\uff3a\uff41-\uff5a「『（(【]"
+)
+
+
+def _word_boundary(text: str, k: int) -> bool:
+    """Whether a cut after ``text[k]`` falls between a hiragana ending or particle
+    and the start of a new word (``…は|オープンAI``): no name or amount is cut."""
+    return k + 1 < len(text) and _is_hiragana(text[k]) and _WORD_START.match(text[k + 1]) is not None
+
+
 def _find_cut(text: str, start: int, limit: int) -> int:
-    """Best cut in ``(start, limit]``: a soft break near the target, else a space."""
+    """Best cut in ``(start, limit]``: a soft break near the target, else a space,
+    else a hiragana-to-word boundary (a transcript with no punctuation at all),
+    else the hard limit."""
     lo = start + _MIN_PIECE_CHARS
     target = start + _TARGET_PIECE_CHARS
-    for breaks in (_SOFT_BREAKS, None):
+    for tier in range(3):
         best = -1
         for k in range(lo, limit):
             ch = text[k]
-            hit = ch in breaks if breaks is not None else ch.isspace()
+            if tier == 0:
+                hit = ch in _SOFT_BREAKS
+            elif tier == 1:
+                hit = ch.isspace()
+            else:
+                hit = _word_boundary(text, k)
             if hit:
                 if k < target:
                     best = k + 1  # the last break before the target ...
@@ -215,7 +240,8 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     breaks and before bullets; spans exclude surrounding whitespace and
     leading bullet markers and are never empty.  A run longer than
     :data:`MAX_SENTENCE_CHARS` (a transcript without 。 or newlines) is split at
-    、 or whitespace, or hard at the limit.
+    、 or whitespace, else where a word follows hiragana (never inside a name or
+    an amount), or hard at the limit.
     """
     spans: list[tuple[int, int]] = []
 

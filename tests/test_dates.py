@@ -319,3 +319,17 @@ def test_dates_never_raise_and_offsets_hold(text: str, published: dt.date | None
         assert text[m.start : m.end] == m.text
     assert all(a.end <= b.start for a, b in itertools.pairwise(ms))
     parse_date(text, published)
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "value"),
+    [
+        ("12月に追加で払い込んだ", dt.date(2026, 2, 5), "2025-12"),
+        ("12月24日に発表した", dt.date(2026, 2, 5), "2025-12-24"),
+        ("8月に完了する予定", dt.date(2026, 2, 5), "2026-08"),
+        ("3月に発表した", dt.date(2025, 9, 26), "2025-03"),
+    ],
+)
+def test_dates_bare_month_far_ahead_is_last_year(text: str, published: dt.date, value: str) -> None:
+    [m] = [d for d in find_dates(text, published) if d.kind != "duration"]
+    assert m.value == value
