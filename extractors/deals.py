@@ -68,6 +68,13 @@ _NAME_TAIL = re.compile(
     r"(?:社|氏|さん|側|自身|陣営|グループ)?[」』\"”]?\s*(?:[（(][^（()）]{1,24}[)）])?\s*(?:など|等|ら)?"
 )
 _CASES: list[tuple[str, Case]] = [
+    # Compound particles that set a scene, not a role.
+    ("において", "NONE"),
+    ("における", "NONE"),
+    ("にとって", "NONE"),
+    ("について", "NONE"),
+    ("によると", "NONE"),
+    ("によれば", "NONE"),
     ("に対して", "DAT"),
     ("に対し", "DAT"),
     ("に向けて", "DAT"),
@@ -266,6 +273,8 @@ def _previous_subject(previous: Sequence[SentenceView]) -> str | None:
 
 
 _CONTINUES = re.compile(r"このうち|そのうち|うち|最初の|残り|残る|追加|これに|第[1-9一二三]弾|内訳")
+# A verb between a が-subject and the amount makes it a relative clause ("OpenAIが実施する総額…").
+_VERB_IN_GAP = re.compile(r"する|した|される|された|ている|ていた|れる|れた|行う|行った")
 _CLAUSE_BREAK = re.compile(r"が、|ながら、|一方|ものの|けれど|。")
 
 
@@ -336,7 +345,9 @@ def _resolve_type(
         return "compute_contract"  # a "partnership" with a cloud provider is a capacity contract
     if trigger.deal_type is not None:
         return trigger.deal_type
-    later = [t for t in triggers if t.start > trigger.start and t.start - trigger.end <= 30]
+    stop = _CLAUSE_BREAK.search(sentence, trigger.end)
+    limit = min(trigger.end + 30, stop.start() if stop else len(sentence))
+    later = [t for t in triggers if trigger.start < t.start < limit]
     named = next((t.deal_type for t in later if t.strength == 2 and t.deal_type is not None), None)
     if named is not None:
         return named  # "15億ドル払って借り戻すリースバック"
@@ -408,6 +419,20 @@ def _roles(
     """Source and target of the deal an amount at ``pos`` belongs to, from this sentence alone."""
     topics = [p for p in parties if p.topic and p.start < pos]
     subj = topics[-1] if topics else _nearest(parties, ("SUBJ",), before=pos) or _nearest(parties, ("SUBJ",))
+    agent_ga = _nearest([p for p in parties if not p.topic], ("SUBJ",), before=pos)
+    if (
+        topics
+        and agent_ga is not None
+        and agent_ga.start > topics[-1].start
+        and pos - agent_ga.end <= 12
+        and "、" not in text[agent_ga.end : pos]
+        and not _VERB_IN_GAP.search(text, agent_ga.end, pos)
+    ):
+        # "彼らはNvidiaが20億ドルを投資": the が-subject next to the amount does the deal;
+        # the は-topic is what it is about (and so the counterparty).
+        topic = topics[-1]
+        parties = [p if p is not topic else Party(p.name, p.start, p.end, "DAT") for p in parties]
+        subj = agent_ga
     lead = _coordinated_subject(parties, subj)
     if lead is not None and subj is not None:
         # "AとBは…契約": A is the party the sentence is about, B its counterparty.
@@ -703,7 +728,14 @@ def extract_sentence(
         if source == target:
             target = None
         jv_after = next(
-            (p for p in parties if p.start > amount.end and p.start - amount.end <= 30 and _is_jv(p.name)),
+            (
+                p
+                for p in parties
+                if p.start > amount.end
+                and p.start - amount.end <= 30
+                and "、" not in text[amount.end : p.start]
+                and _is_jv(p.name)
+            ),
             None,
         )
         if jv_after is not None and trigger.direction in ("give", "mutual"):
