@@ -59,7 +59,7 @@ TRIGGERS = [
         "investment",
         "give",
     ),
-    _t(r"資金調達|調達ラウンド|ラウンド", "investment", "receive"),
+    _t(r"資金調達|調達ラウンド|ラウンド", "investment", "receive", 1),
     _t(r"リース", "lease", "buy"),
     _t(
         r"クラウド(?:サービス)?契約|計算能力|コンピューティング(?:能力|容量|契約)?|演算能力|クラウド容量|"

@@ -165,7 +165,9 @@ def _parties(view: SentenceView, previous: Sequence[SentenceView]) -> list[Party
         if any(p.start <= m.start() < p.end for p in parties):
             continue
         if m.group() == "両社":
-            antecedents = _coordinated_pair(previous) or _recent_parties(previous, 2, companies_only=True)
+            antecedents = _coordinated_pair(previous, view, m.start()) or _recent_parties(
+                previous, 2, companies_only=True
+            )
         else:
             subject = _previous_subject(previous)
             antecedents = [subject] if subject else _recent_parties(previous, 1, companies_only=True)
@@ -193,8 +195,54 @@ def _parties(view: SentenceView, previous: Sequence[SentenceView]) -> list[Party
     return resolved
 
 
+_SUBJECT_NOUN = re.compile(r"(?:^|[、。」\s])([^\s、。「」]{1,10}?)(?:が|は)(?![じめ])")
+_NOT_SUBJECTS = frozenset(
+    {
+        "これ",
+        "それ",
+        "ここ",
+        "今回",
+        "今",
+        "今年",
+        "昨年",
+        "同日",
+        "現在",
+        "一方",
+        "また",
+        "さらに",
+        "ただし",
+        "なお",
+        "中",
+        "今後",
+        "当初",
+        "最初",
+        "結果",
+        "理由",
+        "背景",
+    }
+)
+
+
+def _nonparty_subject(text: str, parties: Sequence[Party], pos: int) -> bool:
+    """Whether the clause before ``pos`` has its own subject that is no company ("政府が…出資")."""
+    for m in _SUBJECT_NOUN.finditer(text, 0, pos):
+        noun = m.group(1)
+        if noun in _NOT_SUBJECTS or noun.endswith(("で", "に", "と", "の", "も")):
+            continue
+        if any(p.start < m.end(1) and m.start(1) < p.end for p in parties):
+            continue
+        if re.search(r"\d|億|兆|ドル|円|年|月|日", noun):
+            continue
+        return True
+    return False
+
+
+def _kind(name: str) -> str:
+    return default_registry().entities.get(name, _NO_ENTITY).kind
+
+
 def _is_jv(name: str) -> bool:
-    return default_registry().entities.get(name, _NO_ENTITY).kind == "jv"
+    return _kind(name) == "jv"
 
 
 def _recent_of_kind(previous: Sequence[SentenceView], view: SentenceView, kind: str) -> str | None:
@@ -249,9 +297,14 @@ def _recent_parties(previous: Sequence[SentenceView], n: int, companies_only: bo
     return found[::-1]
 
 
-def _coordinated_pair(previous: Sequence[SentenceView]) -> list[str]:
-    """The last "AとB" pair of companies in the preceding sentences (what 両社 refers to)."""
-    for view in reversed(previous[-3:]):
+def _coordinated_pair(
+    previous: Sequence[SentenceView], current: SentenceView | None = None, before: int = 0
+) -> list[str]:
+    """The last "AとB" pair of companies before a 両社 (earlier in its sentence, or before)."""
+    views = [*previous[-3:]]
+    if current is not None:
+        views.append(replace(current, companies=tuple(c for c in current.companies if c.end <= before)))
+    for view in reversed(views):
         named = [(c, _party_name(c)) for c in view.companies]
         for (a, na), (b, nb) in itertools.pairwise(named):
             if na and nb and na != nb and case_after(view.text, a.end) == "WITH" and b.start - a.end <= 4:
@@ -488,8 +541,15 @@ def _roles(
             source = agent.name
         target = target_p.name if target_p else None
     elif d == "receive":
-        src = _nearest(parties, ("FROM",), exclude=subject) or _nearest(
-            parties, ("ADJ", "DAT", "WITH", "NONE"), exclude=subject
+        lenders = [p for p in parties if _kind(p.name) in ("bank", "fund")]
+        src = (
+            _nearest(parties, ("FROM",), exclude=subject)
+            or (
+                _nearest(lenders, ("WITH", "NONE", "DAT", "ADJ"), exclude=subject)
+                if trigger.deal_type == "loan"
+                else None
+            )
+            or _nearest(parties, ("ADJ", "DAT", "WITH", "NONE"), exclude=subject)
         )
         source, target = (src.name if src else None), subject
     elif d == "buy":
@@ -578,7 +638,12 @@ class _Context:
 
 
 def _fill_from_context(
-    ctx: _Context, deal_type: DealType, source: str | None, target: str | None, trigger: Trigger
+    ctx: _Context,
+    deal_type: DealType,
+    source: str | None,
+    target: str | None,
+    trigger: Trigger,
+    explicit_subject: bool = False,
 ) -> tuple[str | None, str | None]:
     """Fill a party the sentence leaves unsaid from what was said just before.
 
@@ -588,9 +653,13 @@ def _fill_from_context(
     if source is not None and target is not None:
         return source, target
     if trigger.deal_type is None:
-        if trigger.direction == "receive" and source is not None and target is None:
-            # "NVIDIAから100億ドルを受け取った": the receiver is who the passage is about.
-            target = _passage_topic(ctx.previous, exclude=source)
+        if trigger.direction == "receive" and target is None and not explicit_subject:
+            # "NVIDIAから100億ドルを受け取った", "社債を発行し、5000億円を調達する":
+            # the receiver is who the passage is about.
+            if source is not None:
+                target = _passage_topic(ctx.previous, exclude=source)
+            else:
+                target = _previous_subject(ctx.previous)
         return source, target
     near = ctx.near
     last = near[-1] if near else None
@@ -599,8 +668,13 @@ def _fill_from_context(
             source = last.source
         if target is None and last.target != source:
             target = last.target
-    if source is None and target is not None and trigger.direction in ("give", "buy", "mutual"):
-        fallback = _previous_subject(ctx.previous) or _passage_topic(ctx.previous, exclude=target)
+    if (
+        source is None
+        and target is not None
+        and not explicit_subject
+        and trigger.direction in ("give", "buy", "mutual")
+    ):
+        fallback = _previous_subject(ctx.previous)
         if fallback != target:
             source = fallback  # dropped subject, carried from the previous sentence
     if target is None and source is not None and trigger.direction == "give":
@@ -609,13 +683,17 @@ def _fill_from_context(
     return source, target
 
 
-def _passage_topic(previous: Sequence[SentenceView], exclude: str | None) -> str | None:
-    """The subject of the last sentences, else the most recent party (≠ ``exclude``)."""
+def _passage_topic(
+    previous: Sequence[SentenceView], exclude: str | None, subjects_only: bool = False
+) -> str | None:
+    """The subject of the last sentences, else (unless ``subjects_only``) the most recent party."""
     for view in reversed(previous[-3:]):
         for c in view.companies:
             name = _party_name(c)
             if name is not None and name != exclude and case_after(view.text, c.end) == "SUBJ":
                 return name
+    if subjects_only:
+        return None
     return next((n for n in reversed(_recent_parties(previous, 3)) if n != exclude), None)
 
 
@@ -710,7 +788,10 @@ def extract_sentence(
         source, target = _roles(trigger, parties, pos, seg_start, text)
         sector = default_registry().sector
         deal_type = _resolve_type(trigger, clause, text, triggers, sector(target), sector(source))
-        if earlier is not None and (trigger.deal_type is None or earlier.deal_type == deal_type):
+        names_kind = any(t.strength == 2 and t.deal_type is not None for t in triggers)
+        if earlier is not None and (
+            earlier.deal_type == deal_type or (trigger.deal_type is None and not names_kind)
+        ):
             # The same figure as an earlier deal: the same deal, told again with less detail.
             deal_type = earlier.deal_type
             if deal_type not in ("bond", "equity_offering"):
@@ -718,10 +799,12 @@ def extract_sentence(
             target = target or earlier.target
         if continues and near and (source is None or target is None):
             # "このうち75億ドルをXが負担", "最初の100億ドルは…払い込まれる": part of the deal before.
-            last = near[-1]
+            same = [d for d in near if d.deal_type == trigger.deal_type]
+            last = same[-1] if same else near[-1]
             source, target = source or last.source, target or last.target
             deal_type = last.deal_type if trigger.deal_type is None else deal_type
-        source, target = _fill_from_context(ctx, deal_type, source, target, trigger)
+        explicit = _nonparty_subject(text, parties, pos)
+        source, target = _fill_from_context(ctx, deal_type, source, target, trigger, explicit)
         if target is None and "各社" in text:
             source = None  # "…各社と結んだ契約の総額": an aggregate over many deals
         source, target = _orient(deal_type, source, target)
