@@ -523,7 +523,7 @@ def _roles(
             _nearest(in_segment, ("DAT", "ADJ", "GEN"), before=pos, exclude=subject)
             or _nearest(parties, ("DAT", "ADJ"), before=pos, exclude=subject)
             or _nearest([p for p in parties if not p.topic], ("SUBJ",), before=pos, exclude=subject)
-            or _nearest(in_segment, ("NONE",), exclude=subject)
+            or _nearest(in_segment, ("NONE",), before=pos, exclude=subject)
             or _nearest(parties, ("DAT", "ADJ", "GEN", "OBJ"), after=pos, exclude=subject)
             or _nearest(parties, ("GEN", "OBJ"), before=pos, exclude=subject)
         )
