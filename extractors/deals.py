@@ -526,6 +526,7 @@ def _roles(
             or _nearest(in_segment, ("NONE",), before=pos, exclude=subject)
             or _nearest(parties, ("DAT", "ADJ", "GEN", "OBJ"), after=pos, exclude=subject)
             or _nearest(parties, ("GEN", "OBJ"), before=pos, exclude=subject)
+            or _nearest(parties, ("WITH",), exclude=subject)  # "AとBは…投資に向けて合意"
         )
         source_p = _nearest(parties, ("FROM",), before=pos)
         source = subject or (source_p.name if source_p else None)
@@ -567,6 +568,11 @@ def _roles(
         if subject is None:
             # "AのBとの契約", "AのB取引": the genitive names the party the deal belongs to.
             owner = _nearest(parties, ("GEN",))
+            first = next(
+                (p for p in parties if p.case == "WITH" and owner and 0 <= owner.start - p.end <= 1), None
+            )
+            if owner is not None and first is not None and first.name != owner.name:
+                return first.name, owner.name  # "AとBの契約", "両社の契約"
             if owner is not None:
                 partner = _nearest(
                     parties, ("WITH", "DAT", "ADJ", "NONE", "GEN"), after=owner.end, exclude=owner.name

@@ -1,0 +1,148 @@
+"""Deal mentions from real sentence shapes (written for this project), registry only — no GiNZA."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from extractors.document import extract_document
+
+PUB = dt.date(2025, 9, 26)
+
+
+def _deals(text: str) -> list[tuple[object, ...]]:
+    ex = extract_document(text, PUB)
+    return [
+        (d.source, d.target, d.deal_type, None if d.amount is None else int(d.amount.value or 0))
+        for d in ex.deals
+        if d.amount is not None
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # AがBに…を投資/出資
+        (
+            "エヌビディアはOpenAIに最大1000億ドルを投資する。",
+            [("NVIDIA", "OpenAI", "investment", 100_000_000_000)],
+        ),
+        # AからBへの
+        (
+            "マイクロソフトからOpenAIへの出資は累計130億ドルに達した。",
+            [("Microsoft", "OpenAI", "investment", 13_000_000_000)],
+        ),
+        # coordination: two recipients, two mentions
+        (
+            "Metaはグーグルに100億ドル、CoreWeaveに140億ドルをクラウド利用のために支払う。",
+            [
+                ("Meta", "Google", "compute_contract", 10_000_000_000),
+                ("Meta", "CoreWeave", "compute_contract", 14_000_000_000),
+            ],
+        ),
+        # BはAから受け取った
+        (
+            "OpenAIはソフトバンクから100億ドルを受け取った。",
+            [("SoftBank", "OpenAI", "investment", 10_000_000_000)],
+        ),
+        # acquisition with を
+        (
+            "ソフトバンクグループはアンペアを65億ドルで買収すると発表した。",
+            [("SoftBank", "Ampere Computing", "acquisition", 6_500_000_000)],
+        ),
+        # compute contract: the cloud provider is the target whatever the word order
+        (
+            "コアウィーブはOpenAIと最大65億ドルの契約を結んだ。",
+            [("OpenAI", "CoreWeave", "compute_contract", 6_500_000_000)],
+        ),
+        # purchase of chips from a maker
+        ("オラクルはNVIDIAのGPUを400億ドル分購入する。", [("Oracle", "NVIDIA", "purchase", 40_000_000_000)]),
+        # bond: issuer is the target, source null
+        ("オラクルは180億ドルの社債を発行した。", [(None, "Oracle", "bond", 18_000_000_000)]),
+        # loan: lender → borrower; 融資枠 set up by the borrower with its banks
+        (
+            "みずほ銀行はソフトバンクグループに5000億円を融資する。",
+            [("Mizuho Bank", "SoftBank", "loan", 500_000_000_000)],
+        ),
+        (
+            "さくらインターネットは三菱UFJ銀行と200億円の融資枠を設定した。",
+            [("MUFG Bank", "Sakura Internet", "loan", 20_000_000_000)],
+        ),
+        # equity offering
+        (
+            "さくらインターネットは公募増資で約180億円を調達する。",
+            [(None, "Sakura Internet", "equity_offering", 18_000_000_000)],
+        ),
+        # lead investor of a round
+        (
+            "Anthropicは、ICONIQが主導した資金調達ラウンドで130億ドルを集めた。",
+            [("ICONIQ", "Anthropic", "investment", 13_000_000_000)],
+        ),
+        # glued HTML text: names and amounts run together
+        ("MetaはScale AI140億ドルを投資した。", [("Meta", "Scale AI", "investment", 14_000_000_000)]),
+        # the conversion in brackets is not a second amount
+        (
+            "NVIDIAはOpenAIに1000億ドル（約15兆円）を出資する。",
+            [("NVIDIA", "OpenAI", "investment", 100_000_000_000)],
+        ),
+        # headline style: "A、Bに…出資へ"
+        ("エヌビディア、OpenAIに最大1000億ドル出資へ", [("NVIDIA", "OpenAI", "investment", 100_000_000_000)]),
+    ],
+)
+def test_deals_roles_and_types(text: str, expected: list[tuple[object, ...]]) -> None:
+    assert _deals(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("OpenAIの今年上半期の売上高は43億ドルだった。", "revenue"),
+        ("OpenAIは昨年50億ドルの損失を出した。", "loss"),
+        ("NVIDIAの時価総額は4兆ドルを超えた。", "market_cap"),
+        ("オラクルは1000億ドルを超える負債を抱えている。", "debt_outstanding"),
+        ("もしOpenAIが1000億ドルを手に入れたら、何に使うだろうか。", "other"),
+        ("1兆ドル規模の企業がこれほど脆いとは思わなかった。", "other"),
+    ],
+)
+def test_deals_money_that_is_no_deal_is_a_metric(text: str, kind: str) -> None:
+    ex = extract_document(text, PUB)
+    assert [d for d in ex.deals if d.amount is not None] == []
+    assert [m.kind for m in ex.metrics] == [kind]
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("NVIDIAとOpenAIは最大1000億ドルの投資に向けた基本合意書を締結した。", "letter_of_intent"),
+        ("関係者によると、アマゾンはOpenAIに500億ドルを投資する方向で協議している。", "rumored"),
+        ("ソフトバンクはOpenAIに300億ドルを出資する予定だ。", "planned"),
+        ("NVIDIAのOpenAIへの1000億ドルの投資は実現しない可能性が高い。", "denied_or_doubted"),
+        ("OpenAIはソフトバンクから100億ドルを受け取った。", "completed"),
+        ("マイクロソフトはネビウスと174億ドルの契約を発表した。", "announced"),
+    ],
+)
+def test_deals_status_cues(text: str, status: str) -> None:
+    [deal] = extract_document(text, PUB).deals
+    assert deal.status == status
+
+
+def test_deals_anaphora_resolves_to_the_pair_before() -> None:
+    text = "OpenAIとオラクルは大型のクラウド契約を結んだ。両社の契約額は3000億ドルを超える。"
+    [deal] = [d for d in extract_document(text, PUB).deals if d.amount is not None]
+    assert (deal.source, deal.target, deal.deal_type) == ("OpenAI", "Oracle", "compute_contract")
+
+
+def test_deals_part_of_the_deal_before_inherits_parties() -> None:
+    text = "ソフトバンクグループはOpenAIに最大300億ドルを出資する。このうち75億ドルを4月に払い込む。"
+    deals = [
+        (d.source, d.target, int(d.amount.value or 0)) for d in extract_document(text, PUB).deals if d.amount
+    ]
+    assert deals == [("SoftBank", "OpenAI", 30_000_000_000), ("SoftBank", "OpenAI", 7_500_000_000)]
+
+
+def test_deals_date_and_term() -> None:
+    text = "OpenAIは昨日、オラクルに5年間で3000億ドルを支払う契約を結んだ。"
+    [deal] = extract_document(text, PUB).deals
+    assert deal.date is not None and deal.date.value == "2025-09-25"
+    assert deal.term_text == "5年間"
