@@ -157,6 +157,8 @@ def _parties(view: SentenceView, previous: Sequence[SentenceView]) -> list[Party
         name = _party_name(c)
         if name is None:
             continue
+        if c.kind == "jv" and re.match(r"[ァ-ヺー一-龥A-Za-z]", view.text[c.end : c.end + 1]):
+            continue  # "Stargateデータセンター": the programme's name used as a modifier
         case = case_after(view.text, c.end)
         if case == "LIST" and c.start <= 1:
             case = "SUBJ"  # headline style: "エヌビディア、OpenAIに出資へ"
@@ -328,6 +330,9 @@ def _previous_subject(previous: Sequence[SentenceView]) -> str | None:
 _CONTINUES = re.compile(r"このうち|そのうち|うち|最初の|残り|残る|追加|これに|第[1-9一二三]弾|内訳")
 # A verb between a が-subject and the amount makes it a relative clause ("OpenAIが実施する総額…").
 _VERB_IN_GAP = re.compile(r"する|した|される|された|ている|ていた|れる|れた|行う|行った")
+_BACKLOG = re.compile(r"残存履行義務|RPO|受注残")
+# "1000億ドルの取引": the amount is the size of a deal even when a party is left unsaid.
+_SIZES_A_DEAL = re.compile(r"(?:相当|規模)?の?(?:取引|契約|投資|出資|ディール|買収|融資)")
 _CLAUSE_BREAK = re.compile(r"が、|ながら、|一方|ものの|けれど|。")
 
 
@@ -563,7 +568,7 @@ def _roles(
         source, target = (buyer.name if buyer else None), subject
     elif d == "issue":
         issuer = subj or _nearest(parties, ("GEN", "ADJ", "NONE"))
-        return None, issuer.name if issuer else None
+        return None, issuer.name if issuer else None  # an unnamed issuer is filled from context
     else:  # mutual
         if subject is None:
             # "AのBとの契約", "AのB取引": the genitive names the party the deal belongs to.
@@ -667,6 +672,8 @@ def _fill_from_context(
             else:
                 target = _previous_subject(ctx.previous)
         return source, target
+    if trigger.direction == "issue" and target is None and not explicit_subject:
+        return None, _previous_subject(ctx.previous)  # "彼らは200億ドル相当の新株を…売却"
     near = ctx.near
     last = near[-1] if near else None
     if last is not None and last.deal_type == deal_type:
@@ -736,6 +743,8 @@ def extract_sentence(
         pos = amount.start
         local = _shift(amount, view.start)
         attached = metric_kind_near(text, amount.start, amount.end)
+        if attached == "revenue" and _BACKLOG.search(text) and ctx.earlier_same_amount(_shift(amount, s0)):
+            attached = None  # contracted backlog (RPO) equal to a deal named before: that deal
         trigger = None if hypothetical or attached else _pick_trigger(triggers, amount.end, text)
         if trigger is not None and _modifies_other_noun(text, amount.end, view.companies):
             trigger = None  # "1兆ドル規模の企業": the amount sizes something that is not a deal
@@ -836,7 +845,13 @@ def extract_sentence(
         ):
             # A joint programme (Stargate) sized as a whole: the parties pool into it.
             deal_type, source = "partnership", None
-        if target is None and not (source is not None and deal_type == "loan"):
+        sizes_deal = bool(_SIZES_A_DEAL.match(text, amount.end))
+        keep_one_sided = source is not None and (
+            deal_type == "loan"
+            or sizes_deal
+            or (deal_type == "purchase" and trigger.direction == "buy" and CHIP_CUE.search(clause))
+        )
+        if target is None and not keep_one_sided:
             # No receiving side and no named deal: spending or an aggregate, not a deal.
             metrics.append(Metric(s0, s1, text, metric_kind_in(text), source or near_company(pos), local))
             seg_start = amount.end
@@ -906,3 +921,41 @@ def _shift(m: MoneyAmount, by: int) -> MoneyAmount:
 
 def _shifted_date(d: DateMention | None, by: int) -> DateMention | None:
     return None if d is None else replace(d, start=d.start + by, end=d.end + by)
+
+
+def complete_from_document(deals: Sequence[DealMention]) -> list[DealMention]:
+    """Fill a one-sided deal from the document's dominant relation of its known party.
+
+    A transcript says "Nvidiaの1000億ドルの取引" long after (or before) naming the
+    pair: the counterparty is the one this party deals with most in the document
+    (nearest mention on ties), and a generic type takes that relation's type.
+    """
+    complete = [d for d in deals if d.source is not None and d.target is not None]
+    out: list[DealMention] = []
+    for d in deals:
+        if d.amount is None or (d.source is None) == (d.target is None):
+            out.append(d)
+            continue
+        if d.deal_type in ("bond", "equity_offering"):
+            out.append(d)  # the market is the other side
+            continue
+        known_is_source = d.source is not None
+        rel = [c for c in complete if (c.source if known_is_source else c.target) == (d.source or d.target)]
+        if not rel:
+            out.append(d)
+            continue
+        counts: dict[str, int] = {}
+        for c in rel:
+            other = c.target if known_is_source else c.source
+            assert other is not None
+            counts[other] = counts.get(other, 0) + 1
+        best = max(counts.values())
+        tied = [c for c in rel if counts[(c.target if known_is_source else c.source) or ""] == best]
+        nearest = min(tied, key=lambda c: abs(c.sentence_start - d.sentence_start))
+        other = nearest.target if known_is_source else nearest.source
+        deal_type = nearest.deal_type if d.deal_type == "other" else d.deal_type
+        if known_is_source:
+            out.append(replace(d, target=other, deal_type=deal_type))
+        else:
+            out.append(replace(d, source=other, deal_type=deal_type))
+    return out
