@@ -330,6 +330,7 @@ def _previous_subject(previous: Sequence[SentenceView]) -> str | None:
 _CONTINUES = re.compile(r"このうち|そのうち|うち|最初の|残り|残る|追加|これに|第[1-9一二三]弾|内訳")
 # A verb between a が-subject and the amount makes it a relative clause ("OpenAIが実施する総額…").
 _VERB_IN_GAP = re.compile(r"する|した|される|された|ている|ていた|れる|れた|行う|行った")
+_JAPAN_US = re.compile(r"対米投(?:資|融資)|日米(?:間|の)?(?:投資|合意)")
 _BACKLOG = re.compile(r"残存履行義務|RPO|受注残")
 # "1000億ドルの取引": the amount is the size of a deal even when a party is left unsaid.
 _SIZES_A_DEAL = re.compile(r"(?:相当|規模)?の?(?:取引|契約|投資|出資|ディール|買収|融資)")
@@ -803,6 +804,9 @@ def extract_sentence(
         source, target = _roles(trigger, parties, pos, seg_start, text)
         sector = default_registry().sector
         deal_type = _resolve_type(trigger, clause, text, triggers, sector(target), sector(source))
+        if source is None and target is None and _JAPAN_US.search(text):
+            # "対米投資": the Japan–US investment framework (countries are parties only here).
+            source, target, deal_type = "Japan", "United States", "partnership"
         names_kind = any(t.strength == 2 and t.deal_type is not None for t in triggers)
         if earlier is not None and (
             earlier.deal_type == deal_type or (trigger.deal_type is None and not names_kind)
