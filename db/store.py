@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterator, Sequence
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from db import consolidate
 from extractors.registry import Entity, fold_name
 from extractors.types import DealMention as DealMentionRecord
 from extractors.types import DocumentExtraction
 from models import (
     Company,
     CompanyAlias,
+    ConsolidatedDeal,
+    ConsolidatedDealMember,
     Deal,
     DealMention,
     Document,
@@ -43,6 +49,43 @@ def transaction(engine: Engine) -> Iterator[Session]:
     """One unit of work: committed as a whole or rolled back as a whole."""
     with Session(engine, expire_on_commit=False) as session, session.begin():
         yield session
+
+
+_T = TypeVar("_T")
+
+# PostgreSQL: serialization failure, deadlock, unique violation (a concurrent
+# insert of the same natural key), lock timeout.
+_TRANSIENT_PG = frozenset({"40001", "40P01", "23505", "55P03"})
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether a failed transaction may succeed when simply run again (concurrency)."""
+    if isinstance(exc, DBAPIError):
+        code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        if code is not None:
+            return code in _TRANSIENT_PG
+        message = str(exc.orig).lower()
+        if isinstance(exc, OperationalError):
+            return "locked" in message or "busy" in message
+        if isinstance(exc, IntegrityError):
+            return "unique constraint failed" in message
+    return False
+
+
+def in_transaction(engine: Engine, work: Callable[[Session], _T], *, attempts: int = 5) -> _T:
+    """Run ``work`` in one transaction, again (in a new one) when it failed only
+    because of a concurrent run: deadlock, serialization failure, a unique key
+    inserted meanwhile, a locked SQLite file.  Each attempt commits whole or
+    not at all, so a retry never leaves half of an earlier attempt behind."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction(engine) as session:
+                return work(session)
+        except DBAPIError as exc:
+            if attempt == attempts or not is_transient(exc):
+                raise
+            time.sleep(0.05 * 2**attempt * (0.5 + random.random()))
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _insert_ignore(session: Session, model: type[Any], values: dict[str, Any]) -> None:
@@ -233,7 +276,14 @@ def replace_extraction(
     """Replace every derived row of a document by ``extraction``; returns the deal-mention count.
 
     Runs inside the caller's transaction, so a document is rewritten whole or not at all.
+    The document row is locked first, so two runs rewriting the same document
+    take turns (the second deletes the first one's rows, never half of them),
+    and companies are created in name order, so concurrent runs cannot deadlock.
+    The consolidated deals of the blocks the document touches (old and new deals) are
+    locked next and recomputed last (``db.consolidate``).
     """
+    session.execute(select(Document.id).where(Document.id == document_id).with_for_update())
+    blocks = consolidate.begin_document(session=session, document_id=document_id, extraction=extraction)
     for model in (DealMention, Deal, Metric, EntityMention):
         session.execute(delete(model).where(model.document_id == document_id))
 
@@ -245,6 +295,12 @@ def replace_extraction(
         if name not in company_ids:
             company_ids[name] = ensure_company(session=session, entity=entities[name])
         return company_ids[name]
+
+    named = {c.canonical for c in extraction.companies if c.kind != "person"}
+    named.update(n for m in extraction.deals for n in (m.source, m.target) if n is not None)
+    named.update(m.company for m in extraction.metrics if m.company is not None)
+    for name in sorted(named):
+        company_id(name)
 
     v = extractor_version
     for c in extraction.companies:
@@ -272,6 +328,7 @@ def replace_extraction(
                 char_start=money.start,
                 char_end=money.end,
                 extractor_version=v,
+                is_conversion=money.is_conversion,
             )
         )
     for d in extraction.dates:
@@ -370,6 +427,8 @@ def replace_extraction(
                 extractor_version=v,
             )
         )
+    consolidate.finish_document(session=session, document_id=document_id, extraction=extraction,
+                                blocks=blocks)
     session.execute(
         update(Document).where(Document.id == document_id).values(extractor_version=v, processed_at=_now())
     )
@@ -419,5 +478,7 @@ def count_rows(*, engine: Engine) -> dict[str, int]:
                 DealMention,
                 Metric,
                 Quarantine,
+                ConsolidatedDeal,
+                ConsolidatedDealMember,
             )
         }

@@ -477,7 +477,11 @@ def _roles(
 ) -> tuple[str | None, str | None]:
     """Source and target of the deal an amount at ``pos`` belongs to, from this sentence alone."""
     topics = [p for p in parties if p.topic and p.start < pos]
-    subj = topics[-1] if topics else _nearest(parties, ("SUBJ",), before=pos) or _nearest(parties, ("SUBJ",))
+    # A subject after the amount counts only within the amount's clause ("…300億ドルで、残りはXが").
+    later_subj = next(
+        (p for p in parties if p.case == "SUBJ" and p.start >= pos and "、" not in text[pos : p.start]), None
+    )
+    subj = topics[-1] if topics else _nearest(parties, ("SUBJ",), before=pos) or later_subj
     agent_ga = _nearest([p for p in parties if not p.topic], ("SUBJ",), before=pos)
     if (
         topics

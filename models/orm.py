@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -37,6 +38,11 @@ NAMING = {
 }
 
 Amount = Numeric(28, 6)
+# USD per unit of a currency (1 JPY ≈ 0.0067 USD): more decimals than an amount.
+Rate = Numeric(24, 12)
+# Company names on the analyst tables compare byte-wise on PostgreSQL too (COLLATE "C"),
+# as they do on SQLite, so that the views order and rotate cycles identically on both.
+Name = String(200).with_variant(String(200, collation="C"), "postgresql")
 
 
 class Base(DeclarativeBase):
@@ -119,10 +125,54 @@ class EntityMention(Base):
     char_start: Mapped[int] = mapped_column(Integer)
     char_end: Mapped[int] = mapped_column(Integer)
     extractor_version: Mapped[str] = mapped_column(String(64))
+    # MONEY only: this amount restates the MONEY mention just before it in another
+    # currency (the （約15兆円） of 1000億ドル（約15兆円）): the pair is the article's own rate.
+    is_conversion: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class ConsolidatedDeal(Base):
+    """One real-world deal, consolidated from the per-document ``deals`` of every document.
+
+    Built by ``db.consolidate``: per-document deals with the same canonical parties and a
+    compatible type form a *block*; within a block, deals with compatible amounts and dates
+    are one consolidated deal.  ``deal_key`` is derived from the content only, so the rows do
+    not depend on the order documents arrived in.
+    """
+
+    __tablename__ = "consolidated_deals"
+    __table_args__ = (UniqueConstraint("deal_key"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # block_key + representative amount + date, e.g. NVIDIA|OpenAI|equity|100000000000 USD|2025-09-22
+    deal_key: Mapped[str] = mapped_column(String(700))
+    # source|target|type family: the unit of (re)consolidation and of locking.
+    block_key: Mapped[str] = mapped_column(String(500), index=True)
+    source_company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"))
+    target_company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"))
+    source: Mapped[str | None] = mapped_column(Name)
+    target: Mapped[str | None] = mapped_column(Name)
+    deal_type: Mapped[str] = mapped_column(String(24))
+    status: Mapped[str] = mapped_column(String(24))
+    # Every status the mentions report, sorted and comma-separated.
+    statuses: Mapped[str] = mapped_column(String(200))
+    amount_value: Mapped[Decimal | None] = mapped_column(Amount)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    amount_qualifier: Mapped[str | None] = mapped_column(String(8))
+    amount_usd: Mapped[Decimal | None] = mapped_column(Amount)
+    usd_rate_source: Mapped[str | None] = mapped_column(String(8))
+    amount_usd_min: Mapped[Decimal | None] = mapped_column(Amount)
+    amount_usd_max: Mapped[Decimal | None] = mapped_column(Amount)
+    conflicting_amounts: Mapped[bool] = mapped_column(Boolean, default=False)
+    date: Mapped[str | None] = mapped_column(String(10))
+    # Earliest and latest publication date of the documents reporting the deal (ISO).
+    first_seen: Mapped[str | None] = mapped_column(String(10))
+    last_seen: Mapped[str | None] = mapped_column(String(10))
+    mention_count: Mapped[int] = mapped_column(Integer)
+    document_count: Mapped[int] = mapped_column(Integer)
 
 
 class Deal(Base):
-    """One distinct deal within a document (cross-document consolidation comes later)."""
+    """One distinct deal within a document; ``consolidated_deal_members`` links it across documents."""
 
     __tablename__ = "deals"
     __table_args__ = (UniqueConstraint("document_id", "deal_key"),)
@@ -143,6 +193,19 @@ class Deal(Base):
     date: Mapped[str | None] = mapped_column(String(10))
     mention_count: Mapped[int] = mapped_column(Integer, default=0)
     extractor_version: Mapped[str] = mapped_column(String(64))
+    # source|target|type family (see ConsolidatedDeal); set by db.consolidate.
+    block_key: Mapped[str | None] = mapped_column(String(500), index=True)
+
+
+class ConsolidatedDealMember(Base):
+    """Which consolidated deal each per-document deal belongs to (exactly one)."""
+
+    __tablename__ = "consolidated_deal_members"
+
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"), primary_key=True)
+    consolidated_deal_id: Mapped[int] = mapped_column(
+        ForeignKey("consolidated_deals.id", ondelete="CASCADE"), index=True
+    )
 
 
 class DealMention(Base):
@@ -175,6 +238,15 @@ class DealMention(Base):
     char_start: Mapped[int] = mapped_column(Integer)
     char_end: Mapped[int] = mapped_column(Integer)
     extractor_version: Mapped[str] = mapped_column(String(64))
+    # The amount in US dollars (torihiki.fx): usd_rate is USD per unit of ``currency``;
+    # usd_rate_source is usd (already dollars), stated (a conversion in the same sentence,
+    # quoted in usd_rate_text) or ecb (reference rate of usd_rate_date); all null when the
+    # amount has no value or no rate is known.
+    amount_usd: Mapped[Decimal | None] = mapped_column(Amount)
+    usd_rate: Mapped[Decimal | None] = mapped_column(Rate)
+    usd_rate_source: Mapped[str | None] = mapped_column(String(8))
+    usd_rate_date: Mapped[str | None] = mapped_column(String(10))
+    usd_rate_text: Mapped[str | None] = mapped_column(Text)
 
 
 class Metric(Base):

@@ -81,6 +81,15 @@ def test_decode_declared_euc_but_cp932_is_detected() -> None:
     assert any("euc-jp did not match" in note for note in result.notes)
 
 
+def test_decode_euc_mislabeled_as_shift_jis() -> None:
+    text = "トヨタは新型電池の量産に着手した。"
+    data = text.encode("euc_jp")
+    assert data.decode("cp932")  # the trap: it reads as cp932 half-width katakana
+    result = decode_bytes(data, origin="x.html", declared="Shift_JIS")
+    assert (result.text, result.encoding) == (text, "euc_jp")
+    assert result.notes == ("declared charset shift_jis did not match; decoded as euc_jp",)
+
+
 def test_decode_unknown_declared_label_is_ignored() -> None:
     result = decode_bytes(SHORT.encode(), origin="x.html", declared="x-unheard-of")
     assert result.text == SHORT

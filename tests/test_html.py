@@ -72,8 +72,10 @@ def test_html_drops_chrome(unwanted: str) -> None:
         ("段落A<br><br><br>段落B", "段落A\n\n段落B"),
         ("<ul><li>ソフトバンク</li><li>オラクル</li></ul>", "ソフトバンク\nオラクル"),
         ("<ol><li>一</li></ol><p>後</p>", "一\n\n後"),
-        ("<table><tr><td>売上高</td>\n<td>１兆円</td></tr><tr><td>純利益</td><td>500億円</td></tr></table>",
-         "売上高 １兆円\n純利益 500億円"),
+        (
+            "<table><tr><td>売上高</td>\n<td>１兆円</td></tr><tr><td>純利益</td><td>500億円</td></tr></table>",
+            "売上高 １兆円\n純利益 500億円",
+        ),
         ("<p>米国の\n  半導体大手</p>", "米国の半導体大手"),  # source wrap inside Japanese
         ("<p>Tokyo\n  Electron</p>", "Tokyo Electron"),
         ("<p>複数の   空白\t\tと&nbsp;&nbsp;NBSP</p>", "複数の 空白 と NBSP"),
@@ -140,11 +142,13 @@ def test_html_title_none_when_absent() -> None:
 @pytest.mark.parametrize(
     ("head", "body", "published"),
     [
-        ('<meta property="article:published_time" content="2025-09-23T08:00:00Z">', "",
-         date(2025, 9, 23)),
+        ('<meta property="article:published_time" content="2025-09-23T08:00:00Z">', "", date(2025, 9, 23)),
         ('<meta property="og:published_time" content="2025-01-05">', "", date(2025, 1, 5)),
-        ('<meta property="og:article:published_time" content="2024-12-31T23:59:59+09:00">', "",
-         date(2024, 12, 31)),
+        (
+            '<meta property="og:article:published_time" content="2024-12-31T23:59:59+09:00">',
+            "",
+            date(2024, 12, 31),
+        ),
         ('<meta name="date" content="2025/04/01">', "", date(2025, 4, 1)),
         ('<meta name="pubdate" content="20250402">', "", date(2025, 4, 2)),
         ('<meta name="PublishDate" content="2025年4月3日">', "", date(2025, 4, 3)),
@@ -232,7 +236,7 @@ def test_html_fallback_failure_raises_extraction_error(monkeypatch: pytest.Monke
 
     monkeypatch.setattr(html_mod, "_extract_with_soup", boom)
     monkeypatch.setattr(html_mod, "_extract_flat", boom)
-    with pytest.raises(HtmlExtractionError, match="deep.html"):
+    with pytest.raises(HtmlExtractionError, match=r"deep\.html"):
         extract_html("<p>x</p>", origin="deep.html")
 
 

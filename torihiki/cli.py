@@ -99,6 +99,25 @@ def build_parser() -> argparse.ArgumentParser:
     up = dbsub.add_parser("upgrade", help="apply Alembic migrations up to head")
     up.add_argument("--db", help=db_help)
     up.add_argument("--revision", default="head")
+    cons = dbsub.add_parser("consolidate", help="recompute dollar amounts and cross-document deals")
+    cons.add_argument("--db", help=db_help)
+    cons.add_argument("--all", action="store_true", help="every deal, not only those never consolidated")
+    gro = dbsub.add_parser("grant-readonly", help="PostgreSQL: create or update a role that can only read")
+    gro.add_argument("role")
+    gro.add_argument("--db", help=db_help)
+    gro.add_argument("--password-env", metavar="VAR", help="set the role's password from this variable")
+
+    sql = sub.add_parser("sql", help="run one read-only SQL statement (views: docs/SQL.md)")
+    sql.add_argument("query", help='e.g. "SELECT * FROM v_deals"')
+    sql.add_argument("--format", choices=["table", "csv", "jsonl"], default="table")
+    sql.add_argument("--db", help=db_help)
+    sql.add_argument("--timeout", type=float, default=10.0, help="seconds before the query is stopped")
+    sql.add_argument("--max-rows", type=int, default=10_000, help="rows printed at most")
+
+    rpt = sub.add_parser("report", help="write the money-flow report: report.html and money_flow.png")
+    rpt.add_argument("--out", default="report", help="output directory (default: report/)")
+    rpt.add_argument("--db", help=db_help)
+    rpt.add_argument("--no-png", action="store_true", help="skip the PNG (it needs Chromium)")
     return p
 
 
@@ -111,6 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "deals": cmd_deals,
         "db": cmd_db,
         "eval": cmd_eval,
+        "sql": cmd_sql,
+        "report": cmd_report,
     }[args.command]
     try:
         return handler(args)
@@ -121,9 +142,74 @@ def main(argv: Sequence[str] | None = None) -> int:
 def cmd_db(args: argparse.Namespace) -> int:
     from db.migrate import upgrade
 
-    upgrade(_db(args), args.revision)
+    if args.db_command == "grant-readonly":
+        return cmd_grant_readonly(args)
+    upgrade(_db(args), "head" if args.db_command == "consolidate" else args.revision)
+    if args.db_command == "consolidate":
+        print(f"{_consolidate(_db(args), everything=args.all)} deal blocks consolidated")
+        return 0
+    if args.revision == "head":
+        _consolidate(_db(args))
     print(f"database at {args.revision}: {_redact(_db(args))}")
     return 0
+
+
+def _consolidate(url: str, everything: bool = False) -> int:
+    """Consolidate deals stored before consolidation existed (a no-op when there are none)."""
+    from db.consolidate import rebuild
+    from db.engine import make_engine
+
+    engine = make_engine(url)
+    try:
+        return rebuild(engine=engine, pending_only=not everything)
+    finally:
+        engine.dispose()
+
+
+def cmd_grant_readonly(args: argparse.Namespace) -> int:
+    from torihiki.errors import TorihikiError
+    from torihiki.sql import grant_readonly
+
+    password = None
+    if args.password_env:
+        password = os.environ.get(args.password_env)
+        if password is None:
+            print(f"torihiki db grant-readonly: ${args.password_env} is not set", file=sys.stderr)
+            return 2
+    try:
+        for stmt in grant_readonly(_db(args), args.role, password):
+            print(stmt)
+    except TorihikiError as err:
+        print(f"torihiki db grant-readonly: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    from torihiki.errors import QueryTimeoutError, TorihikiError
+    from torihiki.sql import run_query, write_result
+
+    try:
+        result = run_query(_db(args), args.query, timeout=args.timeout, max_rows=args.max_rows)
+    except TorihikiError as err:
+        print(f"torihiki sql: {err}", file=sys.stderr)
+        return 3 if isinstance(err, QueryTimeoutError) else 2
+    write_result(result, args.format, sys.stdout)
+    if result.truncated:
+        print(f"torihiki sql: only the first {args.max_rows} rows were printed (--max-rows)",
+              file=sys.stderr)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from torihiki.report import write_report
+
+    written = write_report(_db(args), Path(args.out), png=not args.no_png)
+    for path in written.files:
+        print(path)
+    for problem in written.problems:
+        print(f"torihiki report: {problem}", file=sys.stderr)
+    return 1 if written.problems else 0
 
 
 def _redact(url: str) -> str:
@@ -152,6 +238,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     url = _db(args)
     upgrade(url)  # idempotent: a new database gets its schema, an old one its new revisions
+    _consolidate(url)
     result = ingest_flow(
         paths=[str(p) for p in args.paths],
         database_url=url,
@@ -168,6 +255,7 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 
     url = _db(args)
     upgrade(url)
+    _consolidate(url)
     result = reprocess_flow(database_url=url, document_ids=args.doc, stale_only=not (args.all or args.doc))
     return _print_summary(result)
 

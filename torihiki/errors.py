@@ -48,7 +48,11 @@ class JsonlRecordError(TorihikiError):
 
 
 class PathNotAllowedError(TorihikiError):
-    code = "T108"  # ../ escapes, symlinks leaving the root, file:// URLs
+    code = "T108"  # ../ escapes, symlinks leaving the root, file:// URLs, disallowed URLs/addresses
+
+
+class FetchError(TorihikiError):
+    code = "T109"  # an http(s) page could not be fetched: timeout, HTTP status, redirects
 
 
 class ExtractionError(TorihikiError):
@@ -57,3 +61,11 @@ class ExtractionError(TorihikiError):
 
 class StorageError(TorihikiError):
     code = "T301"
+
+
+class QueryRefusedError(TorihikiError):
+    code = "T401"  # torihiki sql: not one read-only statement (a write, ATTACH, PRAGMA write …)
+
+
+class QueryTimeoutError(TorihikiError):
+    code = "T402"  # torihiki sql: the statement ran past its time limit

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from spacy.language import Language
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from db import store
 from extractors import EXTRACTOR_VERSION
@@ -24,7 +25,7 @@ from extractors.pipeline import build_nlp
 from extractors.registry import Entity, Registry, default_registry
 from extractors.types import DocumentExtraction
 from torihiki.errors import ExtractionError, StorageError, TorihikiError
-from torihiki.ingest.readers import RawDocument, iter_paths, read_documents
+from torihiki.ingest.readers import RawDocument, iter_documents
 from torihiki.settings import get_settings
 
 log = logging.getLogger("torihiki")
@@ -73,15 +74,9 @@ class RunSummary:
 
 
 def iter_inputs(paths: Sequence[str | Path]) -> Iterator[RawDocument | TorihikiError]:
-    """Every document (or the error that stands for it) under ``paths``."""
-    max_bytes = get_settings().max_input_bytes
-    try:
-        files = list(iter_paths(paths))
-    except TorihikiError as err:
-        yield err
-        return
-    for path in files:
-        yield from read_documents(path, max_bytes=max_bytes)
+    """Every document (or the error that stands for it) under ``paths``: files,
+    directories and http(s) URLs; one bad input never hides the others."""
+    yield from iter_documents(paths, max_bytes=get_settings().max_input_bytes)
 
 
 def _entities_for(extraction: DocumentExtraction, registry: Registry) -> dict[str, Entity]:
@@ -109,12 +104,15 @@ def store_document(
 ) -> DocumentOutcome:
     """Store one document and its extraction; never raises for a bad document."""
     try:
-        existing = store.find_document(engine=engine, sha256=store.sha256_text(raw.text))
-        if existing and existing.extractor_version == EXTRACTOR_VERSION and not force:
-            with store.transaction(engine) as session:
-                store.add_source(session=session, document_id=existing.id, origin=raw.origin,
-                                 source_path=raw.source_path, run_id=run_id)
-            return DocumentOutcome(raw.origin, "skipped", existing.id)
+        try:
+            existing = store.find_document(engine=engine, sha256=store.sha256_text(raw.text))
+            if existing and existing.extractor_version == EXTRACTOR_VERSION and not force:
+                store.in_transaction(engine, lambda session: store.add_source(
+                    session=session, document_id=existing.id, origin=raw.origin,
+                    source_path=raw.source_path, run_id=run_id))
+                return DocumentOutcome(raw.origin, "skipped", existing.id)
+        except Exception as exc:  # the database failed us: quarantine and go on
+            raise StorageError(raw.origin, f"looking up the document failed: {exc!r}") from exc
 
         pub, pub_source = _publication_date(raw, published, published_map)
         if existing is not None and existing.published is not None:
@@ -124,21 +122,25 @@ def store_document(
         except Exception as exc:  # any extractor failure quarantines this document only
             raise ExtractionError(raw.origin, f"extraction failed: {exc!r}") from exc
         registry = default_registry()
-        try:
-            with store.transaction(engine) as session:
-                doc_id = store.upsert_document(
-                    session=session, text=raw.text, title=raw.title, published=pub,
-                    published_source=pub_source, content_type=raw.content_type,
-                    encoding=raw.encoding, notes=raw.notes,
-                )
-                store.add_source(session=session, document_id=doc_id, origin=raw.origin,
-                                 source_path=raw.source_path, run_id=run_id)
-                n = store.replace_extraction(
-                    session=session, document_id=doc_id, extraction=extraction,
-                    entities=_entities_for(extraction, registry),
-                    extractor_version=EXTRACTOR_VERSION,
-                )
-                store.resolve_quarantine(session=session, origin=raw.origin)
+
+        def write(session: Session) -> tuple[int, int]:
+            doc_id = store.upsert_document(
+                session=session, text=raw.text, title=raw.title, published=pub,
+                published_source=pub_source, content_type=raw.content_type,
+                encoding=raw.encoding, notes=raw.notes,
+            )
+            store.add_source(session=session, document_id=doc_id, origin=raw.origin,
+                             source_path=raw.source_path, run_id=run_id)
+            n = store.replace_extraction(
+                session=session, document_id=doc_id, extraction=extraction,
+                entities=_entities_for(extraction, registry),
+                extractor_version=EXTRACTOR_VERSION,
+            )
+            store.resolve_quarantine(session=session, origin=raw.origin)
+            return doc_id, n
+
+        try:  # one transaction, retried whole if a concurrent run got in the way
+            doc_id, n = store.in_transaction(engine, write)
         except Exception as exc:  # rolled back: quarantine and go on
             raise StorageError(raw.origin, f"storing failed: {exc!r}") from exc
         return DocumentOutcome(raw.origin, "processed" if existing else "new", doc_id, n)
@@ -176,13 +178,20 @@ def reprocess_document(*, engine: Engine, document_id: int, nlp: Language | None
             extraction = extract_document(text, published, nlp=nlp)
         except Exception as exc:
             raise ExtractionError(origin, f"extraction failed: {exc!r}") from exc
-        with store.transaction(engine) as session:
+
+        def write(session: Session) -> int:
             n = store.replace_extraction(
                 session=session, document_id=document_id, extraction=extraction,
                 entities=_entities_for(extraction, default_registry()),
                 extractor_version=EXTRACTOR_VERSION,
             )
             store.resolve_quarantine(session=session, origin=origin)
+            return n
+
+        try:  # rolled back whole on failure: the previous rows stay
+            n = store.in_transaction(engine, write)
+        except Exception as exc:
+            raise StorageError(origin, f"storing failed: {exc!r}") from exc
         return DocumentOutcome(origin, "processed", document_id, n)
     except TorihikiError as err:
         return quarantine_error(engine=engine, error=err, run_id=run_id)

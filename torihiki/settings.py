@@ -17,6 +17,12 @@ class Settings(BaseSettings):
     spacy_model: str = "ja_ginza"
     # SQLite busy timeout (seconds) so concurrent runs wait instead of failing.
     sqlite_busy_timeout: float = 30.0
+    # `torihiki ingest https://...`: per-connection timeout (seconds), redirects
+    # followed, and whether loopback, link-local and private addresses may be
+    # fetched (off: the fetcher cannot be aimed at the local network).
+    fetch_timeout: float = 20.0
+    fetch_max_redirects: int = 5
+    fetch_allow_private: bool = False
 
 
 @lru_cache(maxsize=1)

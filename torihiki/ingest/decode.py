@@ -39,17 +39,50 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 
 # Every label of the Shift_JIS family means Windows-31J in practice (㈱, ①, 髙).
 _SJIS_LABELS = frozenset(
-    {"shift-jis", "shiftjis", "sjis", "x-sjis", "ms-kanji", "windows-31j", "csshiftjis",
-     "cswindows31j", "cp932", "ms932", "x-ms-cp932", "shift-jisx0213", "shift-jis-2004"}
+    [
+        "shift-jis",
+        "shiftjis",
+        "sjis",
+        "x-sjis",
+        "ms-kanji",
+        "windows-31j",
+        "csshiftjis",
+        "cswindows31j",
+        "cp932",
+        "ms932",
+        "x-ms-cp932",
+        "shift-jisx0213",
+        "shift-jis-2004",
+    ]
 )
 _EUC_LABELS = frozenset(
-    {"euc-jp", "eucjp", "x-euc-jp", "cseucpkdfmtjapanese", "ujis", "euc-jis-2004",
-     "euc-jisx0213", "eucjp-ms", "eucjp-win", "cp51932"}
+    [
+        "euc-jp",
+        "eucjp",
+        "x-euc-jp",
+        "cseucpkdfmtjapanese",
+        "ujis",
+        "euc-jis-2004",
+        "euc-jisx0213",
+        "eucjp-ms",
+        "eucjp-win",
+        "cp51932",
+    ]
 )
 _ISO2022_LABELS = frozenset(
-    {"iso-2022-jp", "csiso2022jp", "iso2022jp", "iso-2022-jp-1", "iso-2022-jp-2",
-     "iso-2022-jp-3", "iso-2022-jp-2004", "iso-2022-jp-ext", "cp50220", "cp50221",
-     "cp50222"}
+    [
+        "iso-2022-jp",
+        "csiso2022jp",
+        "iso2022jp",
+        "iso-2022-jp-1",
+        "iso-2022-jp-2",
+        "iso-2022-jp-3",
+        "iso-2022-jp-2004",
+        "iso-2022-jp-ext",
+        "cp50220",
+        "cp50221",
+        "cp50222",
+    ]
 )
 _UTF8_LABELS = frozenset({"utf-8", "utf8", "unicode-1-1-utf-8", "x-unicode20utf8"})
 # Single-byte labels that HTML treats as windows-1252; pages declaring them
@@ -85,17 +118,16 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 # Matches a high byte outside A1-DF (the cp932 half-width katakana range).
 _OUTSIDE_HALFWIDTH = re.compile(rb"[\x80-\xa0\xe0-\xff]")
 
+# Legacy encodings tried without (or against) a declaration.
+_LEGACY_CODECS = ("cp932", "euc_jp", "euc_jis_2004")
+
 # Japanese-plausible encodings offered to charset-normalizer.
 _DETECTABLE = ("cp932", "euc_jp", "euc_jis_2004", "iso2022_jp", "utf_16")
 
 _ISO2022_ESCAPES = (b"\x1b$B", b"\x1b$@", b"\x1b(J", b"\x1b(I", b"\x1b$(D", b"\x1b$(Q")
 
-_META_CHARSET = re.compile(
-    rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE
-)
-_XML_ENCODING = re.compile(
-    rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""", re.IGNORECASE
-)
+_META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+_XML_ENCODING = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""", re.IGNORECASE)
 
 
 def sniff_html_charset(data: bytes, limit: int = 4096) -> str | None:
@@ -200,7 +232,7 @@ def _legacy_rival(data: bytes, utf8: str) -> tuple[str, str] | None:
     turns into half-width katakana and fails the score."""
     # With little non-ASCII text even a half-width-heavy reading is a rival.
     short = _non_ascii_count(utf8) < _MIN_EVIDENCE_CHARS
-    for codec in ("cp932", "euc_jp"):
+    for codec in _LEGACY_CODECS:
         text = _strict(data, codec)  # usually fails within the first bytes
         if text is None or text == utf8:
             continue
@@ -211,7 +243,7 @@ def _legacy_rival(data: bytes, utf8: str) -> tuple[str, str] | None:
         ratio = _japanese_ratio(text)
         if short and ratio >= utf8_ratio:
             return codec, text  # too little text to prefer either reading
-        if q.score >= _CONFIDENT_SCORE and ratio > utf8_ratio:
+        if q.score >= _CONFIDENT_SCORE and ratio >= utf8_ratio + _AMBIGUITY_MARGIN:
             return codec, text
     return None
 
@@ -366,16 +398,42 @@ def _try_declared(
         return None
     for codec in candidates:
         text = _strict(data, codec)
-        if text is not None and not _quality(text).bad:
-            return Decoded(text, codec, tuple(notes))
+        if text is None:
+            continue
+        q = _quality(text)
+        if q.bad is not None:
+            continue
+        if q.score < _CONFIDENT_SCORE:
+            # Half-width-katakana heavy: EUC-JP mislabeled as Shift_JIS looks
+            # like this.  Trust the label unless another reading is clearly right.
+            other = _better_reading(data, codec, text)
+            if other is not None:
+                notes.append(f"declared charset {shown} did not match; decoded as {other[0]}")
+                return Decoded(other[1], other[0], tuple(notes))
+        return Decoded(text, codec, tuple(notes))
     notes.append(f"declared charset {shown} did not match; detecting")
+    return None
+
+
+def _better_reading(data: bytes, codec: str, text: str) -> tuple[str, str] | None:
+    """A clean, confident legacy reading other than ``codec`` that is more Japanese."""
+    ratio = _japanese_ratio(text)
+    for other in _LEGACY_CODECS:
+        if other == codec:
+            continue
+        alt = _strict(data, other)
+        if alt is None or alt == text:
+            continue
+        q = _quality(alt)
+        if q.bad is None and q.score >= _CONFIDENT_SCORE and _japanese_ratio(alt) > ratio:
+            return other, alt
     return None
 
 
 def _detect(data: bytes, origin: str, notes: list[str]) -> Decoded:
     """Choose among cp932 / EUC-JP for undeclared, non-UTF-8 bytes."""
     clean: dict[str, tuple[str, float]] = {}
-    for codec in ("cp932", "euc_jp", "euc_jis_2004"):
+    for codec in _LEGACY_CODECS:
         text = _strict(data, codec)
         if text is None or any(text == t for t, _ in clean.values()):
             continue  # euc_jis_2004 only matters where it differs from euc_jp
@@ -387,27 +445,24 @@ def _detect(data: bytes, origin: str, notes: list[str]) -> Decoded:
     ranked = sorted(clean.items(), key=lambda kv: kv[1][1], reverse=True)
     best_codec, (best_text, best_score) = ranked[0]
     if len(ranked) > 1 and (
-        best_score - ranked[1][1][1] < _AMBIGUITY_MARGIN
-        or _non_ascii_count(best_text) < _MIN_EVIDENCE_CHARS
+        best_score - ranked[1][1][1] < _AMBIGUITY_MARGIN or _non_ascii_count(best_text) < _MIN_EVIDENCE_CHARS
     ):
         raise DecodeError(
             origin,
-            "low confidence: decodes cleanly but differently as "
-            + " and ".join(c for c, _ in ranked),
+            "low confidence: decodes cleanly but differently as " + " and ".join(c for c, _ in ranked),
         )
     if best_codec != "cp932" and "cp932" in clean and _OUTSIDE_HALFWIDTH.search(data) is None:
         # Every high byte is in A1-DF: cp932 half-width katakana and EUC-JP
         # kanji pairs read the same bytes; nothing tells them apart.
-        raise DecodeError(
-            origin, f"low confidence: reads as {best_codec} or as cp932 half-width katakana"
-        )
+        raise DecodeError(origin, f"low confidence: reads as {best_codec} or as cp932 half-width katakana")
+    lead = "detected" if notes else "no charset declared; detected"
     if best_score >= _CONFIDENT_SCORE:
-        notes.append(f"no charset declared; detected {best_codec}")
+        notes.append(f"{lead} {best_codec}")
         return Decoded(best_text, best_codec, tuple(notes))
     if best_score >= _MARGINAL_SCORE:
         # A second opinion for text heavy in half-width katakana.
         guess = charset_normalizer.from_bytes(data, cp_isolation=list(_DETECTABLE)).best()
         if guess is not None and codecs.lookup(guess.encoding).name == best_codec:
-            notes.append(f"no charset declared; detected {best_codec} (low confidence)")
+            notes.append(f"{lead} {best_codec} (low confidence)")
             return Decoded(best_text, best_codec, tuple(notes))
     raise DecodeError(origin, f"low confidence: best guess {best_codec} looks unlike Japanese text")

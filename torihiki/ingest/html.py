@@ -43,15 +43,78 @@ class HtmlDocument:
 # Never text: dropped with everything inside.  rt/rp are ruby readings
 # (漢字<rt>かんじ</rt>), which would otherwise split the word.
 _DROP_TAGS = frozenset(
-    {"script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe",
-     "template", "svg", "canvas", "object", "embed", "button", "select", "textarea",
-     "input", "head", "link", "meta", "rt", "rp", "dialog", "map", "audio", "video"}
+    [
+        "script",
+        "style",
+        "noscript",
+        "nav",
+        "header",
+        "footer",
+        "aside",
+        "form",
+        "iframe",
+        "template",
+        "svg",
+        "canvas",
+        "object",
+        "embed",
+        "button",
+        "select",
+        "textarea",
+        "input",
+        "head",
+        "link",
+        "meta",
+        "rt",
+        "rp",
+        "dialog",
+        "map",
+        "audio",
+        "video",
+    ]
 )
 _BLOCK_TAGS = frozenset(
-    {"address", "article", "blockquote", "body", "caption", "center", "dd", "details",
-     "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "h1", "h2", "h3",
-     "h4", "h5", "h6", "hgroup", "hr", "html", "legend", "li", "main", "menu", "ol",
-     "p", "pre", "section", "summary", "table", "tbody", "tfoot", "thead", "tr", "ul"}
+    [
+        "address",
+        "article",
+        "blockquote",
+        "body",
+        "caption",
+        "center",
+        "dd",
+        "details",
+        "dir",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hgroup",
+        "hr",
+        "html",
+        "legend",
+        "li",
+        "main",
+        "menu",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "tfoot",
+        "thead",
+        "tr",
+        "ul",
+    ]
 )
 # Blocks that are "one per line" rather than paragraphs.
 _LINE_TAGS = frozenset({"li", "tr", "dt", "dd"})
@@ -430,9 +493,7 @@ _RAW_OPEN = re.compile(
     r"aside|form|button|select|rt|rp)\b",
     re.IGNORECASE,
 )
-_BLOCK_TAG = re.compile(
-    r"</?(?:" + "|".join(sorted(_BLOCK_TAGS - _LINE_TAGS)) + r")\b[^>]*>", re.IGNORECASE
-)
+_BLOCK_TAG = re.compile(r"</?(?:" + "|".join(sorted(_BLOCK_TAGS - _LINE_TAGS)) + r")\b[^>]*>", re.IGNORECASE)
 _LINE_TAG = re.compile(r"</?(?:" + "|".join(sorted(_LINE_TAGS)) + r")\b[^>]*>", re.IGNORECASE)
 _BR_TAG = re.compile(r"<br\b[^>]*>", re.IGNORECASE)
 _CELL_TAG = re.compile(r"</t[dh]\s*>", re.IGNORECASE)

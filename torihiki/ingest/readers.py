@@ -15,16 +15,19 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from torihiki.errors import (
+    DecodeError,
     EmptyDocumentError,
     InputTooLargeError,
     JsonlRecordError,
+    PathNotAllowedError,
     TorihikiError,
     UnsupportedInputError,
 )
@@ -35,8 +38,12 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "SUPPORTED_SUFFIXES",
     "RawDocument",
+    "iter_documents",
+    "iter_input_files",
     "iter_paths",
+    "parse_bytes",
     "read_documents",
+    "url_scheme",
 ]
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -74,9 +81,90 @@ def iter_paths(paths: Sequence[str | Path]) -> Iterator[Path]:
     Directories are walked recursively in sorted order, skipping hidden files
     and directories, unsupported extensions and symlinked directories (no
     loops).  A file named explicitly with an unsupported extension, or a path
-    that does not exist, raises :class:`UnsupportedInputError`.  Each file is
-    yielded once.
+    that does not exist, raises :class:`UnsupportedInputError`; a path that is
+    not allowed (see :func:`iter_input_files`) raises
+    :class:`PathNotAllowedError`.  Each file is yielded once.
     """
+    for item in iter_input_files(paths):
+        if isinstance(item, TorihikiError):
+            raise item
+        yield item
+
+
+_URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
+
+
+def url_scheme(given: str) -> str | None:
+    """The lower-cased scheme of a URL-looking input (``https``, ``file`` ...), else None."""
+    m = _URL_SCHEME.match(given)
+    if m is None:
+        return None
+    scheme = m.group(1).lower()
+    return scheme if scheme == "file" or given[m.end() :].startswith("//") else None
+
+
+def _climbs_out(given: str) -> str | None:
+    """The directory a ``..`` component climbs out of, if any.
+
+    A path may start with ``..`` (``../shared/seeds``: the user names a parent
+    on purpose), but once it has entered a directory it may not leave it again:
+    ``inbox/../../etc/x.txt`` and ``inbox/../secret.txt`` are refused.
+    """
+    pure = PurePath(given)
+    parts = list(pure.parts[1:] if pure.anchor else pure.parts)
+    while parts and parts[0] == "..":
+        parts.pop(0)
+    if not parts:
+        return None
+    first, depth = parts[0], 0
+    for part in parts:
+        if part == "..":
+            depth -= 1
+            if depth < 1:
+                return first
+        else:
+            depth += 1
+    return None
+
+
+def _outside(path: Path, root: Path) -> bool:
+    """Whether ``path``'s real location is outside the real directory ``root``."""
+    try:
+        path.resolve().relative_to(root.resolve())
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop
+        return True
+    return False
+
+
+def _link_leaves(path: Path, root: Path, shown_root: str) -> PathNotAllowedError | None:
+    if path.is_symlink() and _outside(path, root):
+        try:
+            target = os.readlink(path)
+        except OSError:
+            target = "?"
+        return PathNotAllowedError(
+            str(path), f"symbolic link to {target} leaves the ingested root {shown_root}"
+        )
+    return None
+
+
+def iter_input_files(paths: Sequence[str | Path]) -> Iterator[Path | TorihikiError]:
+    """Like :func:`iter_paths`, but yields an error in place of each refused input.
+
+    Refused with :class:`PathNotAllowedError`: a path whose ``..`` climbs out
+    of the directory it names, ``file://`` and other URLs (only ``http(s)``
+    URLs are inputs, read by :func:`iter_documents`), and symbolic links whose
+    target is outside the ingested root -- the directory given, or for a file
+    given by name, the directory it is in.  Symlinked directories inside the
+    root are skipped (their files are reached directly).
+    """
+    for item in _walk_inputs(paths, urls=False):
+        if not isinstance(item, str):
+            yield item
+
+
+def _walk_inputs(paths: Sequence[str | Path], *, urls: bool) -> Iterator[Path | str | TorihikiError]:
+    """Files, errors, and (when ``urls``) the http(s) URLs as given, in order."""
     seen: set[Path] = set()
 
     def once(p: Path) -> bool:
@@ -87,30 +175,80 @@ def iter_paths(paths: Sequence[str | Path]) -> Iterator[Path]:
         return True
 
     for given in paths:
+        shown = str(given)
+        scheme = url_scheme(shown) if isinstance(given, str) else None
+        if urls and scheme in ("http", "https"):
+            yield shown
+            continue
+        if scheme is not None:
+            reason = (
+                "file:// URLs are not accepted; give the path itself"
+                if scheme == "file"
+                else f"{scheme}: URLs are not accepted here; only http and https pages are fetched"
+            )
+            yield PathNotAllowedError(shown, reason)
+            continue
+        escaped = _climbs_out(shown)
+        if escaped is not None:
+            yield PathNotAllowedError(shown, f"'..' climbs out of {escaped}; give the real path")
+            continue
         path = Path(given)
         if path.is_dir():
             found: list[Path] = []
+            refused: list[TorihikiError] = []
             for root, dirs, files in os.walk(path):
+                for d in dirs:
+                    if not _is_hidden(d):
+                        err = _link_leaves(Path(root) / d, path, shown)
+                        if err is not None:
+                            refused.append(err)
                 dirs[:] = sorted(d for d in dirs if not _is_hidden(d))
                 found.extend(
                     Path(root) / f
                     for f in files
                     if not _is_hidden(f) and Path(f).suffix.lower() in SUPPORTED_SUFFIXES
                 )
+            yield from refused
             for f in sorted(found, key=lambda p: p.parts):
-                if f.is_file() and once(f):
+                err = _link_leaves(f, path, shown)
+                if err is not None:
+                    yield err
+                elif f.is_file() and once(f):
                     yield f
-        elif path.exists():
+        elif path.exists() or path.is_symlink():
             if _suffix(path) not in SUPPORTED_SUFFIXES:
-                raise UnsupportedInputError(
-                    str(given),
+                yield UnsupportedInputError(
+                    shown,
                     f"unsupported file type {path.suffix or '(no extension)'!r}; "
                     f"expected one of {', '.join(sorted(SUPPORTED_SUFFIXES))}",
                 )
-            if once(path):
+                continue
+            parent = path.parent
+            err = _link_leaves(path, parent, str(parent))
+            if err is not None:
+                yield err
+            elif not path.exists():
+                yield UnsupportedInputError(shown, "dangling symbolic link")
+            elif once(path):
                 yield path
         else:
-            raise UnsupportedInputError(str(given), "no such file or directory")
+            yield UnsupportedInputError(shown, "no such file or directory")
+
+
+def iter_documents(
+    paths: Sequence[str | Path], *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Iterator[RawDocument | TorihikiError]:
+    """Every document under ``paths`` (files, directories, http(s) URLs), or the
+    error that stands for it; never raises for a bad input."""
+    for item in _walk_inputs(paths, urls=True):
+        if isinstance(item, TorihikiError):
+            yield item
+        elif isinstance(item, str):
+            from torihiki.ingest.fetch import fetch_documents  # the network only when asked
+
+            yield from fetch_documents(item, max_bytes=max_bytes)
+        else:
+            yield from read_documents(item, max_bytes=max_bytes)
 
 
 def _normalize_newlines(text: str) -> str:
@@ -151,17 +289,50 @@ def read_documents(
         yield InputTooLargeError(origin, f"more than {max_bytes} bytes")
         return
 
-    if suffix in _TEXT_SUFFIXES:
-        yield _read_text(data, origin)
-    elif suffix in _HTML_SUFFIXES:
-        yield _read_html(data, origin)
+    kind = "text" if suffix in _TEXT_SUFFIXES else "html" if suffix in _HTML_SUFFIXES else "jsonl"
+    yield from parse_bytes(data, origin=origin, kind=kind)
+
+
+def parse_bytes(
+    data: bytes, *, origin: str, kind: str, declared: str | None = None
+) -> Iterator[RawDocument | TorihikiError]:
+    """The documents in ``data`` read as ``kind`` (``text``, ``html`` or ``jsonl``).
+
+    ``declared`` is a charset label from outside the bytes (an HTTP
+    ``Content-Type``); for HTML it takes precedence over the page's own meta tag.
+    """
+    items: Iterator[RawDocument | TorihikiError]
+    if kind == "text":
+        items = iter([_read_text(data, origin, declared)])
+    elif kind == "html":
+        items = iter([_read_html(data, origin, declared)])
+    elif kind == "jsonl":
+        items = _read_jsonl(data, origin, declared)
     else:
-        yield from _read_jsonl(data, origin)
+        raise ValueError(f"unknown document kind {kind!r}")
+    for item in items:
+        yield _storable(item) if isinstance(item, RawDocument) else item
 
 
-def _read_text(data: bytes, origin: str) -> RawDocument | TorihikiError:
+def _storable(doc: RawDocument) -> RawDocument | TorihikiError:
+    """Text every database stores as given: no NUL (PostgreSQL refuses it) and
+    no lone surrogates (JSON ``\\ud800`` escapes; not encodable as UTF-8)."""
     try:
-        decoded = decode_bytes(data, origin=origin)
+        doc.text.encode("utf-8")
+    except UnicodeEncodeError:
+        return DecodeError(doc.origin, "text contains lone surrogates (invalid Unicode)")
+    if "\x00" not in doc.text:
+        return doc
+    text = doc.text.replace("\x00", "")
+    if not text.strip():
+        return EmptyDocumentError(doc.origin, "only NUL characters and whitespace")
+    note = f"removed {doc.text.count(chr(0))} NUL characters"
+    return replace(doc, text=text, notes=(*doc.notes, note))
+
+
+def _read_text(data: bytes, origin: str, declared: str | None = None) -> RawDocument | TorihikiError:
+    try:
+        decoded = decode_bytes(data, origin=origin, declared=declared)
     except TorihikiError as exc:
         return exc
     return RawDocument(
@@ -176,9 +347,9 @@ def _read_text(data: bytes, origin: str) -> RawDocument | TorihikiError:
     )
 
 
-def _read_html(data: bytes, origin: str) -> RawDocument | TorihikiError:
+def _read_html(data: bytes, origin: str, declared: str | None = None) -> RawDocument | TorihikiError:
     try:
-        decoded = decode_bytes(data, origin=origin, declared=sniff_html_charset(data))
+        decoded = decode_bytes(data, origin=origin, declared=declared or sniff_html_charset(data))
         page = extract_html(decoded.text, origin=origin)
     except TorihikiError as exc:
         return exc
@@ -196,9 +367,9 @@ def _read_html(data: bytes, origin: str) -> RawDocument | TorihikiError:
     )
 
 
-def _read_jsonl(data: bytes, path: str) -> Iterator[RawDocument | TorihikiError]:
+def _read_jsonl(data: bytes, path: str, declared: str | None = None) -> Iterator[RawDocument | TorihikiError]:
     try:
-        decoded = decode_bytes(data, origin=path)
+        decoded = decode_bytes(data, origin=path, declared=declared)
     except TorihikiError as exc:
         yield exc
         return
@@ -237,9 +408,7 @@ def _jsonl_record(
     except ValueError as exc:
         return JsonlRecordError(where, str(exc))
     record_id = record.get("id")
-    if record_id is not None and (
-        isinstance(record_id, bool) or not isinstance(record_id, (str, int))
-    ):
+    if record_id is not None and (isinstance(record_id, bool) or not isinstance(record_id, (str, int))):
         return JsonlRecordError(where, "field 'id' must be a string or an integer")
     origin = url or f"{path}#{record_id if record_id not in (None, '') else lineno}"
 
