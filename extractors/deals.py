@@ -171,7 +171,9 @@ def _parties(view: SentenceView, previous: Sequence[SentenceView]) -> list[Party
                 previous, 2, companies_only=True
             )
         else:
-            subject = _previous_subject(previous)
+            # "OpenAIをめぐっては、同社が…": a company earlier in the same sentence comes first.
+            same = [n for c in view.companies if c.end <= m.start() and (n := _party_name(c)) is not None]
+            subject = same[-1] if same else _previous_subject(previous)
             antecedents = [subject] if subject else _recent_parties(previous, 1, companies_only=True)
         case = case_after(view.text, m.end())
         if m.group() == "両社" and len(antecedents) == 2:
