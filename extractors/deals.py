@@ -933,7 +933,24 @@ def _shifted_date(d: DateMention | None, by: int) -> DateMention | None:
     return None if d is None else replace(d, start=d.start + by, end=d.end + by)
 
 
-def complete_from_document(deals: Sequence[DealMention]) -> list[DealMention]:
+def document_topic(views: Sequence[SentenceView]) -> str | None:
+    """The company the document is about: the most frequent は-topic (at least three times)."""
+    counts: dict[str, int] = {}
+    for view in views:
+        for c in view.companies:
+            name = _party_name(c)
+            if name is not None and _is_topic(view.text, c.end):
+                counts[name] = counts.get(name, 0) + 1
+    if not counts:
+        return None
+    name, n = max(counts.items(), key=lambda kv: kv[1])
+    return name if n >= 3 else None
+
+
+_TOPIC_PAYS = frozenset({"acquisition"})  # the one deal a company rarely does unnamed
+
+
+def complete_from_document(deals: Sequence[DealMention], topic: str | None = None) -> list[DealMention]:
     """Fill a one-sided deal from the document's dominant relation of its known party.
 
     A transcript says "Nvidiaの1000億ドルの取引" long after (or before) naming the
@@ -952,7 +969,10 @@ def complete_from_document(deals: Sequence[DealMention]) -> list[DealMention]:
         known_is_source = d.source is not None
         rel = [c for c in complete if (c.source if known_is_source else c.target) == (d.source or d.target)]
         if not rel:
-            out.append(d)
+            if not known_is_source and topic is not None and topic != d.target and d.deal_type in _TOPIC_PAYS:
+                out.append(replace(d, source=topic))  # a transcript about X: "…を買収する話も"
+            else:
+                out.append(d)
             continue
         counts: dict[str, int] = {}
         for c in rel:

@@ -26,7 +26,7 @@ from spacy.language import Language
 
 from extractors.cues import find_triggers
 from extractors.dates import find_dates
-from extractors.deals import SentenceView, complete_from_document, extract_sentence
+from extractors.deals import SentenceView, complete_from_document, document_topic, extract_sentence
 from extractors.money import find_money
 from extractors.pipeline import companies_in, doc_companies
 from extractors.registry import Registry, default_registry
@@ -108,7 +108,7 @@ def extract_document(
         metrics.extend(found_metrics)
         views.append(view)
 
-    return _to_raw(text, folded, spans, views, complete_from_document(deals), metrics)
+    return _to_raw(text, folded, spans, views, complete_from_document(deals, document_topic(views)), metrics)
 
 
 _T = TypeVar("_T", CompanyMention, MoneyAmount, DateMention)
