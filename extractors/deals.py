@@ -51,6 +51,8 @@ class SentenceView:
     companies: tuple[CompanyMention, ...]
     money: tuple[MoneyAmount, ...]
     dates: tuple[DateMention, ...]
+    # For a bullet item: the company of the heading it stands under ("OpenAIの資金源").
+    heading_party: str | None = None
 
 
 @dataclass(frozen=True)
@@ -553,6 +555,9 @@ def _roles(
         if agent is not None:
             source = agent.name
         target = target_p.name if target_p else None
+        if source is None and target_p is not None:
+            pair = next((p for p in parties if p.case == "WITH" and 0 <= target_p.start - p.end <= 1), None)
+            source = pair.name if pair else None  # "両社のコミットメント", "AとBの契約"
     elif d == "receive":
         lenders = [p for p in parties if _kind(p.name) in ("bank", "fund")]
         src = (
@@ -829,6 +834,13 @@ def extract_sentence(
             source, target = source or last.source, target or last.target
             deal_type = last.deal_type if trigger.deal_type is None else deal_type
         explicit = _nonparty_subject(text, parties, pos)
+        heading = view.heading_party
+        if heading is not None and not explicit:
+            # A bullet under "OpenAIの資金源": the heading's company is the unsaid party.
+            if source is None and trigger.direction in ("give", "buy", "mutual") and heading != target:
+                source = heading
+            elif target is None and trigger.direction == "receive" and heading != source:
+                target = heading
         source, target = _fill_from_context(ctx, deal_type, source, target, trigger, explicit)
         if target is None and "各社" in text:
             source = None  # "…各社と結んだ契約の総額": an aggregate over many deals

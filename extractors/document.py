@@ -18,6 +18,7 @@ characters and ``chunk_spans`` guards anything longer).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import TypeVar
@@ -95,13 +96,18 @@ def extract_document(
     views: list[SentenceView] = []
     deals: list[DealMention] = []
     metrics: list[Metric] = []
+    heading: str | None = None
     for i, (start, _end) in enumerate(spans):
+        bulleted = _is_bullet(ftext, spans, i)
+        if not bulleted:
+            heading = _heading_party(sentences[i], companies[i])
         view = SentenceView(
             start=start,
             text=sentences[i],
             companies=tuple(companies[i]),
             money=tuple(money[i]),
             dates=tuple(dates[i]),
+            heading_party=heading if bulleted else None,
         )
         found_deals, found_metrics = extract_sentence(view, views, deals)
         deals.extend(found_deals)
@@ -109,6 +115,26 @@ def extract_document(
         views.append(view)
 
     return _to_raw(text, folded, spans, views, complete_from_document(deals, document_topic(views)), metrics)
+
+
+_BULLET = re.compile(r"[•・●■◆▪◦‣○◇□*＊\-–—]\s*$|^\s*(?:\d+[.)]|[①-⑳])")
+_PARTY_KINDS = frozenset({"company", "jv", "fund", "bank", "government"})
+
+
+def _is_bullet(text: str, spans: Sequence[tuple[int, int]], i: int) -> bool:
+    """Whether sentence ``i`` is a list item: a bullet mark on its line before it."""
+    line_start = text.rfind("\n", 0, spans[i][0]) + 1
+    return bool(_BULLET.search(text[line_start : spans[i][0]])) or bool(
+        re.match(r"\s*(?:\d+[.)]|[①-⑳])", text[spans[i][0] : spans[i][0] + 4])
+    )
+
+
+def _heading_party(sentence: str, companies: Sequence[CompanyMention]) -> str | None:
+    """The one company of a short heading line ("OpenAIの資金源"), if the line is one."""
+    if len(sentence) > 40 or sentence.rstrip().endswith(("。", "．", "！", "？", "!", "?")):
+        return None
+    names = {c.canonical for c in companies if c.kind in _PARTY_KINDS}
+    return names.pop() if len(names) == 1 else None
 
 
 _T = TypeVar("_T", CompanyMention, MoneyAmount, DateMention)
