@@ -335,6 +335,14 @@ _CONTINUES = re.compile(r"このうち|そのうち|うち|最初の|残り|残�
 # A verb between a が-subject and the amount makes it a relative clause ("OpenAIが実施する総額…").
 _VERB_IN_GAP = re.compile(r"する|した|される|された|ている|ていた|れる|れた|行う|行った")
 _JAPAN_US = re.compile(r"対米投(?:資|融資)|日米(?:間|の)?(?:投資|合意)")
+_UNIT = re.compile(r"の(?:GPU|チップ|半導体|サーバー|製品|端末)")
+
+
+def _is_unit_price(amount: MoneyAmount, text: str) -> bool:
+    small = amount.value is not None and amount.value < 1_000_000
+    return small and bool(_UNIT.match(text, amount.end))
+
+
 _BACKLOG = re.compile(r"残存履行義務|RPO|受注残")
 # "1000億ドルの取引": the amount is the size of a deal even when a party is left unsaid.
 _SIZES_A_DEAL = re.compile(r"(?:相当|規模)?の?(?:取引|契約|投資|出資|ディール|買収|融資)")
@@ -684,6 +692,8 @@ def _fill_from_context(
             else:
                 target = _previous_subject(ctx.previous)
         return source, target
+    if trigger.direction == "buy" and source is None and target is None and not explicit_subject:
+        return _previous_subject(ctx.previous), None  # "GPUを総額29万ドルで調達し": the buyer said before
     if trigger.direction == "issue" and target is None and not explicit_subject:
         return None, _previous_subject(ctx.previous)  # "彼らは200億ドル相当の新株を…売却"
     near = ctx.near
@@ -755,6 +765,8 @@ def extract_sentence(
         pos = amount.start
         local = _shift(amount, view.start)
         attached = metric_kind_near(text, amount.start, amount.end)
+        if attached is None and _is_unit_price(amount, text):
+            attached = "cost"  # "約2,800ドルのGPU": the price of one unit, not a deal
         if attached == "revenue" and _BACKLOG.search(text) and ctx.earlier_same_amount(_shift(amount, s0)):
             attached = None  # contracted backlog (RPO) equal to a deal named before: that deal
         trigger = None if hypothetical or attached else _pick_trigger(triggers, amount.end, text)
