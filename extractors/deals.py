@@ -699,7 +699,7 @@ def _fill_from_context(
     near = ctx.near
     last = near[-1] if near else None
     if last is not None and last.deal_type == deal_type:
-        if source is None and last.source != target:
+        if source is None and last.source != target and not explicit_subject:
             source = last.source
         if target is None and last.target != source:
             target = last.target
