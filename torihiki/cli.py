@@ -42,6 +42,8 @@ def _quiet_prefect() -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     # A first start on a new machine migrates Prefect's own database: allow for it.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    # Dask (--workers, --dask-address) logs every worker start and stop at INFO.
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     which.add_argument("--doc", type=int, nargs="+", metavar="ID", help="these document ids")
     rep.add_argument("--db", help=db_help)
+    for flow_parser in (ing, rep):  # the task runner (docs/SCALING.md); default: in this process
+        runner = flow_parser.add_mutually_exclusive_group()
+        runner.add_argument("--workers", type=int, metavar="N",
+                            help="process the documents on a local Dask cluster of N worker processes")
+        runner.add_argument("--dask-address", metavar="tcp://HOST:PORT",
+                            help="process the documents on an existing Dask scheduler")
 
     exp = sub.add_parser("export", help="export records as JSON lines or CSV")
     exp.add_argument("kind", choices=["deals", "deal-mentions", "mentions", "metrics"])
@@ -93,6 +101,17 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run GiNZA on every sentence (to compare with the gated default)",
     )
+
+    bench = sub.add_parser("bench", help="measure throughput, memory and F1 on one input (docs/SCALING.md)")
+    bench.add_argument("docs", nargs="*", help="documents or directories (default: corpus/documents/ "
+                       "and ../shared/seeds/ when present)")
+    bench.add_argument("--repeat", type=int, default=3, metavar="N", help="timed runs each; medians (3)")
+    bench.add_argument("--workers", type=int, default=2, metavar="N",
+                       help="Dask workers to compare with one (2; 0 skips Dask)")
+    bench.add_argument("--json", type=Path, metavar="OUT", help="also write the figures as JSON to this file")
+    bench.add_argument("--published-map", type=_published_map,
+                       help="JSON file mapping file names or stems to publication dates "
+                       "(added to the corpus's and the seeds' maps)")
 
     dbp = sub.add_parser("db", help="database administration")
     dbsub = dbp.add_subparsers(dest="db_command", required=True)
@@ -130,6 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "deals": cmd_deals,
         "db": cmd_db,
         "eval": cmd_eval,
+        "bench": cmd_bench,
         "sql": cmd_sql,
         "report": cmd_report,
     }[args.command]
@@ -233,30 +253,37 @@ def _print_summary(result: Any) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     _quiet_prefect()
+    from db.engine import upgrade_lock
     from db.migrate import upgrade
     from pipelines.flows import ingest_flow
 
     url = _db(args)
-    upgrade(url)  # idempotent: a new database gets its schema, an old one its new revisions
-    _consolidate(url)
+    with upgrade_lock(url):  # two runs starting at once on a new database take turns
+        upgrade(url)  # idempotent: a new database gets its schema, an old one its new revisions
+        _consolidate(url)
     result = ingest_flow(
         paths=[str(p) for p in args.paths],
         database_url=url,
         published=args.published,
         published_map=args.published_map,
+        workers=args.workers,
+        dask_address=args.dask_address,
     )
     return _print_summary(result)
 
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
     _quiet_prefect()
+    from db.engine import upgrade_lock
     from db.migrate import upgrade
     from pipelines.flows import reprocess_flow
 
     url = _db(args)
-    upgrade(url)
-    _consolidate(url)
-    result = reprocess_flow(database_url=url, document_ids=args.doc, stale_only=not (args.all or args.doc))
+    with upgrade_lock(url):
+        upgrade(url)
+        _consolidate(url)
+    result = reprocess_flow(database_url=url, document_ids=args.doc, stale_only=not (args.all or args.doc),
+                            workers=args.workers, dask_address=args.dask_address)
     return _print_summary(result)
 
 
@@ -302,6 +329,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
     )
     if args.json:
         args.json.write_text(json.dumps({**result.as_dict(), **timing}, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    _quiet_prefect()
+    from torihiki.bench import format_table, run_bench
+
+    figures = run_bench(args.docs, repeat=args.repeat, workers=args.workers,
+                        published_map=args.published_map)
+    print(format_table(figures))
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2, default=str) + "\n", encoding="utf-8")
     return 0
 
 
