@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from torihiki.settings import get_settings
 
@@ -71,3 +74,32 @@ def dispose_engines() -> None:
     for engine in _ENGINES.values():
         engine.dispose()
     _ENGINES.clear()
+
+
+# pg_advisory_lock key for schema upgrades: any constant, the same in every process.
+_UPGRADE_LOCK = 0x746F7269  # "tori"
+
+
+@contextmanager
+def upgrade_lock(url: str) -> Iterator[None]:
+    """Hold an exclusive, database-wide lock while migrating ``url``.
+
+    Two runs started at once on a new PostgreSQL database would otherwise both
+    create the tables, and one would fail on a duplicate catalog entry.  SQLite
+    needs nothing: Alembic's transaction there is ``BEGIN IMMEDIATE``.
+    """
+    if is_sqlite(url):
+        yield
+        return
+    engine = make_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _UPGRADE_LOCK})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _UPGRADE_LOCK})
+                conn.commit()
+    finally:
+        engine.dispose()

@@ -617,7 +617,11 @@ def _roles(
 
 
 def _pick_date(dates: Sequence[DateMention], pos: int) -> DateMention | None:
-    cands = [d for d in dates if d.kind != "duration" and d.value is not None]
+    """The date nearest the amount; an unresolved one (4月1日 with no year known) still counts,
+    so the deal keeps its own date text rather than borrowing the passage's."""
+    cands = [
+        d for d in dates if d.kind not in ("duration", "vague") and (d.value is not None or not d.resolved)
+    ]
     if not cands:
         return None
     return min(cands, key=lambda d: abs(d.start - pos))

@@ -240,8 +240,8 @@ class DealMention(Base):
     extractor_version: Mapped[str] = mapped_column(String(64))
     # The amount in US dollars (torihiki.fx): usd_rate is USD per unit of ``currency``;
     # usd_rate_source is usd (already dollars), stated (a conversion in the same sentence,
-    # quoted in usd_rate_text) or ecb (reference rate of usd_rate_date); all null when the
-    # amount has no value or no rate is known.
+    # quoted in usd_rate_text) or ecb (reference rate of usd_rate_date).  The rate is kept
+    # whenever one is known, amount_usd only when the amount has a single value.
     amount_usd: Mapped[Decimal | None] = mapped_column(Amount)
     usd_rate: Mapped[Decimal | None] = mapped_column(Rate)
     usd_rate_source: Mapped[str | None] = mapped_column(String(8))

@@ -31,10 +31,15 @@ from torihiki.settings import get_settings
 log = logging.getLogger("torihiki")
 
 
-@lru_cache(maxsize=2)
 def get_nlp(model: str | None = None) -> Language:
     """The spaCy pipeline, loaded once per process (and so once per Dask worker)."""
-    return build_nlp(model or get_settings().spacy_model)
+    # Cached by model name: get_nlp() and get_nlp(None) are the same pipeline, not two.
+    return _load_nlp(model or get_settings().spacy_model)
+
+
+@lru_cache(maxsize=2)
+def _load_nlp(model: str) -> Language:
+    return build_nlp(model)
 
 
 @dataclass

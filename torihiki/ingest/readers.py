@@ -13,6 +13,7 @@ text extracted from its ``html``.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -104,26 +105,19 @@ def url_scheme(given: str) -> str | None:
 
 
 def _climbs_out(given: str) -> str | None:
-    """The directory a ``..`` component climbs out of, if any.
+    """The directory a ``..`` component climbs back out of, if any.
 
     A path may start with ``..`` (``../shared/seeds``: the user names a parent
-    on purpose), but once it has entered a directory it may not leave it again:
-    ``inbox/../../etc/x.txt`` and ``inbox/../secret.txt`` are refused.
+    on purpose), but once it has named a directory it may not climb out of it
+    again: ``inbox/../../etc/x.txt``, ``/srv/inbox/../secret.txt``.
     """
     pure = PurePath(given)
     parts = list(pure.parts[1:] if pure.anchor else pure.parts)
     while parts and parts[0] == "..":
         parts.pop(0)
-    if not parts:
-        return None
-    first, depth = parts[0], 0
-    for part in parts:
+    for before, part in itertools.pairwise(parts):
         if part == "..":
-            depth -= 1
-            if depth < 1:
-                return first
-        else:
-            depth += 1
+            return before
     return None
 
 
@@ -190,7 +184,7 @@ def _walk_inputs(paths: Sequence[str | Path], *, urls: bool) -> Iterator[Path | 
             continue
         escaped = _climbs_out(shown)
         if escaped is not None:
-            yield PathNotAllowedError(shown, f"'..' climbs out of {escaped}; give the real path")
+            yield PathNotAllowedError(shown, f"'..' climbs out of {escaped!r}; give the path without it")
             continue
         path = Path(given)
         if path.is_dir():
@@ -239,16 +233,26 @@ def iter_documents(
     paths: Sequence[str | Path], *, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> Iterator[RawDocument | TorihikiError]:
     """Every document under ``paths`` (files, directories, http(s) URLs), or the
-    error that stands for it; never raises for a bad input."""
+    error that stands for it; never raises for a bad input.
+
+    Should a reader fail in a way it does not expect (a bug), the input is
+    reported as :class:`UnsupportedInputError` with the exception, and the
+    batch goes on with the next input.
+    """
     for item in _walk_inputs(paths, urls=True):
         if isinstance(item, TorihikiError):
             yield item
-        elif isinstance(item, str):
-            from torihiki.ingest.fetch import fetch_documents  # the network only when asked
+            continue
+        origin = str(item)
+        try:
+            if isinstance(item, str):
+                from torihiki.ingest.fetch import fetch_documents  # the network only when asked
 
-            yield from fetch_documents(item, max_bytes=max_bytes)
-        else:
-            yield from read_documents(item, max_bytes=max_bytes)
+                yield from fetch_documents(item, max_bytes=max_bytes)
+            else:
+                yield from read_documents(item, max_bytes=max_bytes)
+        except Exception as exc:  # one input's failure must not end the batch
+            yield UnsupportedInputError(origin, f"reading failed unexpectedly: {exc!r}")
 
 
 def _normalize_newlines(text: str) -> str:
