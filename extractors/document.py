@@ -55,8 +55,22 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 def needs_ner(text: str, money: Sequence[MoneyAmount], companies: Sequence[CompanyMention]) -> bool:
-    """Whether GiNZA's entities could change this sentence's records."""
-    return bool(money) or (bool(companies) and bool(find_triggers(text)))
+    """Whether an unverified company (the only thing GiNZA adds) could change a deal record here.
+
+    A deal is read from a sentence with an amount and a deal word, or, without
+    an amount, from a word that names a transaction (strength 2) between two
+    named parties.  GiNZA runs there only while fewer than two distinct
+    registry parties are named: with both sides known, a third, unknown name
+    does not change who pays whom.  Sentences without these cues give metrics
+    or nothing, whatever GiNZA finds.  ``extract_document(ner_everywhere=True)``
+    measures what this costs (``torihiki bench`` reports both F1 figures).
+    """
+    if len({c.canonical for c in companies if c.kind in _PARTY_KINDS}) >= 2:
+        return False
+    triggers = find_triggers(text)
+    if money:
+        return bool(triggers)
+    return any(t.strength == 2 for t in triggers)
 
 
 def extract_document(
