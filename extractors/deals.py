@@ -68,6 +68,8 @@ class Party:
 # quote, or a parenthetical such as （AWS） or (東京).
 _NAME_TAIL = re.compile(
     r"(?:社|氏|さん|側|自身|陣営|グループ)?[」』\"”]?\s*(?:[（(][^（()）]{1,24}[)）])?\s*(?:など|等|ら)?"
+    # "DeepSeekのような企業が": the company stands for the phrase's role.
+    r"(?:のような|といった)?(?:企業|会社)?"
 )
 _CASES: list[tuple[str, Case]] = [
     # Compound particles that set a scene, not a role.
