@@ -780,44 +780,22 @@ def extract_sentence(
             trigger = None  # "1兆ドル規模の企業": the amount sizes something that is not a deal
         earlier = None if hypothetical or attached else ctx.earlier_same_amount(local)
         date = _shifted_date(_pick_date(view.dates, pos), view.start)
-        if trigger is None and earlier is not None and metric_kind_in(text) == "other":
-            # The same figure as a deal named before: another mention of that deal.
-            deals.append(
-                replace(
-                    earlier,
-                    sentence_start=s0,
-                    sentence_end=s1,
-                    evidence=text,
-                    amount=local,
-                    status=own_status or earlier.status,
-                    date=date or earlier.date,
-                    term_text=term or earlier.term_text,
-                    trigger=None,
-                )
-            )
-            seg_start = amount.end
-            continue
         near = ctx.near
         continues = _CONTINUES.search(_clause_left(text, pos) + text[amount.end : amount.end + 6])
-        if (
-            trigger is None
-            and not (hypothetical or attached)
-            and near
-            and continues
-            and metric_kind_in(text) == "other"
-        ):
-            # "このうち75億ドルを…", "最初の100億ドルは…": a part of the deal just described.
-            last = near[-1]
+        # The same figure as a deal named before is another mention of that deal; "このうち
+        # 75億ドルを…", "最初の100億ドルは…" are a part of the deal just described.
+        told_before = earlier or (near[-1] if near and continues and not (hypothetical or attached) else None)
+        if trigger is None and told_before is not None and metric_kind_in(text) == "other":
             deals.append(
                 replace(
-                    last,
+                    told_before,
                     sentence_start=s0,
                     sentence_end=s1,
                     evidence=text,
                     amount=local,
-                    status=own_status or last.status,
-                    date=date or last.date,
-                    term_text=term or last.term_text,
+                    status=own_status or told_before.status,
+                    date=date or told_before.date,
+                    term_text=term or told_before.term_text,
                     trigger=None,
                 )
             )

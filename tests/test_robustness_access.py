@@ -26,9 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text as sql
 
-from db.engine import engine_for
+from tests.flow_helpers import ingest, rows, write
 
 DEAL = "エヌビディアはオープンAIに1000億ドルを出資したと発表した。"
 PAGE = (
@@ -36,28 +35,6 @@ PAGE = (
     '<meta property="article:published_time" content="2025-09-22T09:00:00+09:00"></head>'
     f"<body><nav>メニュー</nav><article><p>{DEAL}</p></article></body></html>"
 )
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest) -> str:
-    return str(request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url"))
-
-
-def ingest(url: str, *paths: Path | str, **kwargs: Any) -> Any:
-    from pipelines.flows import ingest_flow
-
-    return ingest_flow(paths=[str(p) for p in paths], database_url=url, **kwargs)
-
-
-def rows(url: str, query: str, **params: Any) -> list[tuple[Any, ...]]:
-    with engine_for(url).connect() as conn:
-        return [tuple(r) for r in conn.execute(sql(query), params)]
-
-
-def write(path: Path, data: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data.encode() if isinstance(data, str) else data)
-    return path
 
 
 def quarantined(url: str) -> dict[str, tuple[str, str]]:

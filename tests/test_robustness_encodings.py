@@ -20,39 +20,15 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text as sql
 
-from db.engine import engine_for
 from extractors.text import SUDACHI_MAX_BYTES, split_sentences
+from tests.flow_helpers import ingest, rows, write
 
 slow = pytest.mark.slow
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest) -> str:
-    """The same test on a migrated SQLite file and a migrated PostgreSQL database."""
-    return str(request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url"))
-
-
-def ingest(url: str, *paths: Path | str, **kwargs: Any) -> Any:
-    from pipelines.flows import ingest_flow
-
-    return ingest_flow(paths=[str(p) for p in paths], database_url=url, **kwargs)
-
-
-def rows(url: str, query: str, **params: Any) -> list[tuple[Any, ...]]:
-    with engine_for(url).connect() as conn:
-        return [tuple(r) for r in conn.execute(sql(query), params)]
-
-
 def count(url: str, table: str) -> int:
     return int(rows(url, f"SELECT count(*) FROM {table}")[0][0])
-
-
-def write(path: Path, data: bytes | str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-    return path
 
 
 def stored_texts(url: str) -> list[str]:
