@@ -30,7 +30,7 @@ from extractors.dates import find_dates
 from extractors.deals import SentenceView, complete_from_document, document_topic, extract_sentence
 from extractors.money import find_money
 from extractors.pipeline import companies_in, doc_companies
-from extractors.registry import Registry, default_registry
+from extractors.registry import PARTY_KINDS, Registry, default_registry
 from extractors.text import FoldedText, chunk_spans, fold_for_nlp, split_sentences
 from extractors.types import (
     CompanyMention,
@@ -65,7 +65,7 @@ def needs_ner(text: str, money: Sequence[MoneyAmount], companies: Sequence[Compa
     or nothing, whatever GiNZA finds.  ``extract_document(ner_everywhere=True)``
     measures what this costs (``torihiki bench`` reports both F1 figures).
     """
-    if len({c.canonical for c in companies if c.kind in _PARTY_KINDS}) >= 2:
+    if len({c.canonical for c in companies if c.kind in PARTY_KINDS}) >= 2:
         return False
     triggers = find_triggers(text)
     if money:
@@ -132,7 +132,6 @@ def extract_document(
 
 
 _BULLET = re.compile(r"[•・●■◆▪◦‣○◇□*＊\-–—]\s*$|^\s*(?:\d+[.)]|[①-⑳])")
-_PARTY_KINDS = frozenset({"company", "jv", "fund", "bank", "government"})
 
 
 def _is_bullet(text: str, spans: Sequence[tuple[int, int]], i: int) -> bool:
@@ -147,7 +146,7 @@ def _heading_party(sentence: str, companies: Sequence[CompanyMention]) -> str | 
     """The one company of a short heading line ("OpenAIの資金源"), if the line is one."""
     if len(sentence) > 40 or sentence.rstrip().endswith(("。", "．", "！", "？", "!", "?")):
         return None
-    names = {c.canonical for c in companies if c.kind in _PARTY_KINDS}
+    names = {c.canonical for c in companies if c.kind in PARTY_KINDS}
     return names.pop() if len(names) == 1 else None
 
 

@@ -81,7 +81,8 @@ def dask_task_runner(workers: int | None = None, address: str | None = None) -> 
     return cast(Runner, DaskTaskRunner(
         cluster_class="distributed.LocalCluster",
         cluster_kwargs={"n_workers": workers or 1, "threads_per_worker": 1, "processes": True,
-                        "dashboard_address": None, "silence_logs": logging.ERROR},
+                        # any free port for the scheduler's HTTP server (8787 may be taken)
+                        "dashboard_address": ":0", "silence_logs": logging.ERROR},
     ))
 
 

@@ -61,7 +61,7 @@ def test_dask_reprocess_on_an_existing_scheduler_keeps_the_rows(
 
     ingest_flow(paths=[str(CORPUS / "documents")], database_url=sqlite_url)
     before = _contents(sqlite_url)
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0",
                       silence_logs=logging.ERROR) as cluster:
         again = reprocess_flow(database_url=sqlite_url, document_ids=[1, 2, 3], stale_only=False,
                                dask_address=cluster.scheduler_address)

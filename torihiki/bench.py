@@ -214,7 +214,8 @@ def parallel_efficiency(processes: int, n: int = 10_000_000) -> float:
     """How many times one CPU-bound process's work ``processes`` processes do at once here.
 
     ``processes`` on an idle machine with that many cores; less where other work
-    shares the cores.  It bounds the Dask speed-up this machine can show.
+    shares the cores.  A few seconds' sample of what parallel speed-up the machine
+    had to give while the Dask runs were measured.
     """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -431,7 +432,7 @@ def _dask_runs(bench: Bench, workers: int, memory: TreeMemory) -> dict[str, Any]
     with memory.phase(phase):
         started = time.perf_counter()
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,  # type: ignore[no-untyped-call]
-                          dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+                          dashboard_address=":0", silence_logs=logging.ERROR) as cluster, \
                 Client(cluster) as client:  # type: ignore[no-untyped-call]
             client.run(_load_model)
             startup = time.perf_counter() - started
@@ -558,7 +559,7 @@ def format_table(fig: Mapping[str, Any]) -> str:
     if d.get("speedup") is not None:
         rows.append((f"dask speed-up, {d['speedup_workers']} workers over 1",
                      _f(d["speedup"], ".2f", "x"), "", ""))
-        rows.append((f"  {d['speedup_workers']} CPU-bound processes here (ceiling)",
+        rows.append((f"  {d['speedup_workers']} CPU-bound Python processes at once, here",
                      _f(d["machine_parallel_efficiency"], ".2f", "x"), "", ""))
     width = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = [
