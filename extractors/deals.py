@@ -186,6 +186,11 @@ def _parties(view: SentenceView, previous: Sequence[SentenceView]) -> list[Party
             parties.append(Party(antecedents[1], m.start(), m.end(), case))
         elif antecedents:
             parties.append(Party(antecedents[0], m.start(), m.end(), case, _is_topic(view.text, m.end())))
+    for m in _BARE_GOVERNMENT.finditer(view.text):
+        if not any(c.start <= m.start() < c.end for c in view.companies):
+            government = _government_of(_last_country(view, previous, m.start()))
+            parties.append(Party(government, m.start(), m.end(), case_after(view.text, m.end()),
+                                 _is_topic(view.text, m.end())))
     for m in _PROGRAMME_ANAPHORA.finditer(view.text):
         jv = _recent_of_kind(previous, view, "jv")
         if jv is not None:
@@ -231,18 +236,57 @@ _NOT_SUBJECTS = frozenset(
 )
 
 
+# Subjects that are a part of something, or the money itself ("リース料は…約120億円となる").
+_PARTITIVES = ("一部", "半分", "大半", "多く", "残り", "全て", "すべて", "一部分",
+               "料", "額", "費", "代金", "資金", "価格", "規模")
+
+
 def _nonparty_subject(text: str, parties: Sequence[Party], pos: int) -> bool:
     """Whether the clause before ``pos`` has its own subject that is no company ("政府が…出資")."""
     for m in _SUBJECT_NOUN.finditer(text, 0, pos):
         noun = m.group(1)
         if noun in _NOT_SUBJECTS or noun.endswith(("で", "に", "と", "の", "も")):
             continue
+        if noun.endswith(_PARTITIVES):
+            continue  # "GPUサーバーの一部は…リースで調達": a thing or a sum, not an actor
         if any(p.start < m.end(1) and m.start(1) < p.end for p in parties):
             continue
         if re.search(r"\d|億|兆|ドル|円|年|月|日", noun):
             continue
         return True
     return False
+
+
+# 政府 standing alone (not 政府系 "government-affiliated", not inside 米政府 etc.).
+_BARE_GOVERNMENT = re.compile(r"政府(?!系|関係者|高官|筋)")
+DEFAULT_COUNTRY = "Japan"  # a Japanese text's unqualified 政府
+
+
+def _last_country(view: SentenceView, previous: Sequence[SentenceView], before: int) -> str:
+    """The country named last before ``before`` (this sentence, then the three before it)."""
+    here = [c for c in view.companies if c.end <= before]
+    for companies in [here, *(v.companies for v in reversed(previous[-3:]))]:
+        for c in reversed(companies):
+            entity = default_registry().entities.get(c.canonical)
+            if c.kind == "country":
+                return c.canonical
+            if c.kind == "government" and entity is not None and entity.parent:
+                return _country_of(entity.parent)
+    return DEFAULT_COUNTRY
+
+
+def _country_of(name: str) -> str:
+    """The country a government (or ministry) belongs to."""
+    entities = default_registry().entities
+    while (e := entities.get(name)) is not None and e.kind == "government" and e.parent:
+        name = e.parent
+    return name
+
+
+def _government_of(country: str) -> str:
+    entities = default_registry().entities
+    govs = [e.name for e in entities.values() if e.kind == "government" and e.parent == country]
+    return govs[0] if govs else country
 
 
 def _kind(name: str) -> str:
@@ -320,9 +364,13 @@ def _coordinated_pair(
     return []
 
 
-def _previous_subject(previous: Sequence[SentenceView]) -> str | None:
-    """The subject of the nearest earlier sentence that has one (は-topics first)."""
-    for view in reversed(previous[-3:]):
+def _previous_subject(previous: Sequence[SentenceView], depth: int = 2) -> str | None:
+    """The subject of the nearest earlier sentence that has one (は-topics first).
+
+    A sentence whose subject is 同社 ("同社はさらに…") passes on its own antecedent.
+    """
+    for i in range(len(previous) - 1, max(len(previous) - 4, -1), -1):
+        view = previous[i]
         subjects = [
             (_is_topic(view.text, c.end), name)
             for c in view.companies
@@ -330,6 +378,11 @@ def _previous_subject(previous: Sequence[SentenceView]) -> str | None:
         ]
         if subjects:
             return max(subjects, key=lambda t: t[0])[1]
+        if depth > 0 and any(
+            m.group() in ("同社", "同グループ", "同行") and case_after(view.text, m.end()) == "SUBJ"
+            for m in _ANAPHORA.finditer(view.text)
+        ):
+            return _previous_subject(previous[:i], depth - 1)
     return None
 
 
@@ -579,6 +632,11 @@ def _roles(
             )
             or _nearest(parties, ("ADJ", "DAT", "WITH", "NONE"), exclude=subject)
         )
+        if subject is None:
+            # "同社の計画は…から助成を受ける": the owner of the topic phrase receives.
+            owner = next((p for p in parties if p.case == "GEN" and p.end <= pos
+                          and _TOPIC_OWNED.match(text, p.end)), None)
+            subject = owner.name if owner is not None and owner is not src else None
         source, target = (src.name if src else None), subject
     elif d == "buy":
         tgt = (
@@ -616,6 +674,36 @@ def _roles(
     if source == target:
         target = None
     return source, target
+
+
+# "JPモルガン・チェースと三菱UFJ銀行が主導する", "米Blackstoneと米Magnetar Capitalが".
+_CONJUNCT_GAP = re.compile(r"(?:社|氏)?[」』]?\s*と\s*(?:米|英|仏|独|中|韓|日|台|欧)?\s*")
+
+
+def _co_payers(parties: Sequence[Party], source: str | None, text: str, pos: int) -> list[str]:
+    """Companies coordinated with the payer ("AとBが主導する銀行団が融資"): each pays, one mention each.
+
+    Only the paying side is split: lenders or investors named together each commit
+    the stated sum as a group, while "AとBに投資" leaves open how the sum is divided.
+    """
+    if source is None:
+        return []
+    at = [p for p in parties if p.name == source and p.start < pos]
+    if not at:
+        return []
+    head = at[-1]
+    found: list[str] = []
+    for q in reversed([p for p in parties if p.end <= head.start]):
+        if q.case != "WITH" or not _CONJUNCT_GAP.fullmatch(text, q.end, head.start):
+            break
+        if q.name not in found and q.name != source:
+            found.append(q.name)
+        head = q
+    return found[::-1]
+
+
+# "Xの計画は", "Xの新工場は": a phrase owned by X is the sentence's topic.
+_TOPIC_OWNED = re.compile(r"(?:社)?の[^、。はがをにへと「」]{1,8}は")
 
 
 def _pick_date(dates: Sequence[DateMention], pos: int) -> DateMention | None:
@@ -698,13 +786,15 @@ def _fill_from_context(
             else:
                 target = _previous_subject(ctx.previous)
         return source, target
-    if trigger.direction == "buy" and source is None and target is None and not explicit_subject:
+    near = ctx.near
+    last = near[-1] if near else None
+    continues_last = last is not None and last.deal_type == deal_type
+    unsaid = source is None and target is None and not explicit_subject
+    if trigger.direction == "buy" and unsaid and not continues_last:
         return _previous_subject(ctx.previous), None  # "GPUを総額29万ドルで調達し": the buyer said before
     if trigger.direction == "issue" and target is None and not explicit_subject:
         return None, _previous_subject(ctx.previous)  # "彼らは200億ドル相当の新株を…売却"
-    near = ctx.near
-    last = near[-1] if near else None
-    if last is not None and last.deal_type == deal_type:
+    if last is not None and continues_last:
         if source is None and last.source != target and not explicit_subject:
             source = last.source
         if target is None and last.target != source:
@@ -875,20 +965,24 @@ def extract_sentence(
             seg_start = amount.end
             continue
         status: DealStatus = own_status or (earlier.status if earlier else "announced")
-        deals.append(
+        payers = [source]
+        if deal_type in ("loan", "investment") and trigger.direction in ("give", "receive"):
+            payers = [*_co_payers(parties, source, text, pos), source]
+        deals.extend(
             DealMention(
                 sentence_start=s0,
                 sentence_end=s1,
                 evidence=text,
                 deal_type=deal_type,
                 status=status,
-                source=source,
+                source=payer,
                 target=target,
                 amount=local,
                 date=date or (earlier.date if earlier else None) or ctx.date(),
                 term_text=term,
                 trigger=trigger.text,
             )
+            for payer in payers
         )
         seg_start = amount.end
     if not deals and not view.money and not hypothetical:

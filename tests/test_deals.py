@@ -146,3 +146,54 @@ def test_deals_date_and_term() -> None:
     [deal] = extract_document(text, PUB).deals
     assert deal.date is not None and deal.date.value == "2025-09-25"
     assert deal.term_text == "5年間"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # lenders named together each lend the stated sum (one mention per lender)
+        (
+            "みずほ銀行と三井住友銀行が主導する銀行団は、ソフトバンクグループに総額1兆円を融資する。",
+            [
+                ("Mizuho Bank", "SoftBank", "loan", 1_000_000_000_000),
+                ("SMBC", "SoftBank", "loan", 1_000_000_000_000),
+            ],
+        ),
+        (
+            "xAIは先月、米Blackstoneと米Apollo Global Managementが主導する融資で50億ドルを調達した。",
+            [("Blackstone", "xAI", "loan", 5_000_000_000), ("Apollo", "xAI", "loan", 5_000_000_000)],
+        ),
+        # "AとBの契約" stays one two-party deal
+        (
+            "OpenAIとオラクルの3000億ドルの契約が注目を集めている。",
+            [("OpenAI", "Oracle", "compute_contract", 300_000_000_000)],
+        ),
+        # a bare 政府 is the government of the country named last (default: Japan)
+        (
+            "政府はラピダスに追加で2000億円を出資する方針だ。",
+            [("Government of Japan", "Rapidus", "investment", 200_000_000_000)],
+        ),
+        (
+            "米国ではCHIPS法の見直しが進む。政府はインテルに89億ドルを出資した。",
+            [("US Government", "Intel", "investment", 8_900_000_000)],
+        ),
+        # the owner of the topic phrase receives a subsidy ("同社の新工場は…助成を受ける")
+        (
+            "キオクシアは岩手県に新工場を建設する。同社の新工場は経済産業省から最大200億円の助成を受ける。",
+            [("METI", "Kioxia", "other", 20_000_000_000)],
+        ),
+        # a partitive or money subject is no actor: the lessee is the company of the passage
+        (
+            "さくらインターネットは新たなGPU基盤を整備する。同社はさらに増資も検討する。"
+            "サーバーの一部は東京センチュリーとのリース契約で調達し、リース料は総額約80億円となる。",
+            [("Sakura Internet", "Tokyo Century", "lease", 8_000_000_000)],
+        ),
+        # a sum sizing the deal just announced takes its parties
+        (
+            "NTTはNTTデータを完全子会社化すると発表した。買収総額は約2兆円となる。",
+            [("NTT", "NTT DATA", "acquisition", 2_000_000_000_000)],
+        ),
+    ],
+)
+def test_deals_parties_from_coordination_and_context(text: str, expected: list[tuple[object, ...]]) -> None:
+    assert _deals(text) == expected
