@@ -163,6 +163,8 @@ def _parties(view: SentenceView, previous: Sequence[SentenceView]) -> list[Party
             continue
         if c.kind == "jv" and re.match(r"[ァ-ヺー一-龥A-Za-z]", view.text[c.end : c.end + 1]):
             continue  # "Stargateデータセンター": the programme's name used as a modifier
+        if _sold_stake(view, c):
+            continue  # "持っていたNVIDIA株を売って…": the shares sold, not a party to the sale
         case = case_after(view.text, c.end)
         if case == "LIST" and c.start <= 1:
             case = "SUBJ"  # headline style: "エヌビディア、OpenAIに出資へ"
@@ -287,6 +289,25 @@ def _government_of(country: str) -> str:
     entities = default_registry().entities
     govs = [e.name for e in entities.values() if e.kind == "government" and e.parent == country]
     return govs[0] if govs else country
+
+
+# "X株を(全部)売って", "Xの保有株を売却": X's shares are what is sold.
+_STAKE_SOLD = re.compile(
+    r"(?:社)?(?:の(?:保有)?)?株(?:式)?(?:の一部|の全て|すべて)?を[^、。]{0,6}?(?:売|手放|放出)"
+)
+
+
+def _sold_stake(view: SentenceView, c: CompanyMention) -> bool:
+    """Whether ``c`` is the issuer of shares that a holder named before it sells.
+
+    "OpenAIの株を売り出す" (no seller named before) is OpenAI's own offering.
+    """
+    if not _STAKE_SOLD.match(view.text, c.end):
+        return False
+    return any(
+        o.end <= c.start and _party_name(o) is not None and case_after(view.text, o.end) == "SUBJ"
+        for o in view.companies
+    ) or bool(_ANAPHORA.search(view.text, 0, c.start))
 
 
 def _kind(name: str) -> str:
@@ -769,6 +790,7 @@ def _fill_from_context(
     target: str | None,
     trigger: Trigger,
     explicit_subject: bool = False,
+    partner_only: bool = False,
 ) -> tuple[str | None, str | None]:
     """Fill a party the sentence leaves unsaid from what was said just before.
 
@@ -778,6 +800,15 @@ def _fill_from_context(
     if source is not None and target is not None:
         return source, target
     if trigger.deal_type is None:
+        if trigger.direction == "mutual" and partner_only and not explicit_subject:
+            # "OpenAIとの3000億ドルの契約" after sentences about Oracle: the contract is Oracle's.
+            known = source or target
+            if known is None:
+                return source, target
+            owner = _previous_subject(ctx.previous)
+            if owner is not None and owner != known:
+                return owner, known
+            return source, target
         if trigger.direction == "receive" and target is None and not explicit_subject:
             # "NVIDIAから100億ドルを受け取った", "社債を発行し、5000億円を調達する":
             # the receiver is who the passage is about.
@@ -901,6 +932,8 @@ def extract_sentence(
         source, target = _roles(trigger, parties, pos, seg_start, text)
         sector = default_registry().sector
         deal_type = _resolve_type(trigger, clause, text, triggers, sector(target), sector(source))
+        if deal_type in ("investment", "purchase") and any(_sold_stake(view, c) for c in view.companies):
+            deal_type = "other"  # cash from selling a holding: no deal between two parties
         if source is None and target is None and _JAPAN_US.search(text):
             # "対米投資": the Japan–US investment framework (countries are parties only here).
             source, target, deal_type = "Japan", "United States", "partnership"
@@ -915,10 +948,15 @@ def extract_sentence(
             target = target or earlier.target
         if continues and near and (source is None or target is None):
             # "このうち75億ドルをXが負担", "最初の100億ドルは…払い込まれる": part of the deal before.
-            same = [d for d in near if d.deal_type == trigger.deal_type]
+            same = [d for d in near if d.deal_type == trigger.deal_type and _may_contain(d.amount, local)]
             last = same[-1] if same else near[-1]
             source, target = source or last.source, target or last.target
             deal_type = last.deal_type if trigger.deal_type is None else deal_type
+        if source is None and target is None and (named := _DEAL_ANAPHORA.search(_clause_left(text, pos))):
+            # "この契約は最大240億ドルに上る": the deal of the sentences just before.
+            referent = _last_deal_of(near, _ANAPHOR_TYPES.get(named.group(1)))
+            if referent is not None:
+                source, target, deal_type = referent.source, referent.target, referent.deal_type
         explicit = _nonparty_subject(text, parties, pos)
         heading = view.heading_party
         if heading is not None and not explicit:
@@ -927,7 +965,13 @@ def extract_sentence(
                 source = heading
             elif target is None and trigger.direction == "receive" and heading != source:
                 target = heading
-        source, target = _fill_from_context(ctx, deal_type, source, target, trigger, explicit)
+        # "OpenAIとの…契約" with no one else named: the partner of someone said before.
+        partner_only = len({p.name for p in parties}) == 1 and all(p.case == "WITH" for p in parties)
+        filled = _fill_from_context(ctx, deal_type, source, target, trigger, explicit, partner_only)
+        if trigger.deal_type is None and deal_type == "other" and filled != (source, target):
+            # a generic 契約 typed by who the parties turned out to be
+            deal_type = _resolve_type(trigger, clause, text, triggers, sector(filled[1]), sector(filled[0]))
+        source, target = filled
         if target is None and "各社" in text:
             source = None  # "…各社と結んだ契約の総額": an aggregate over many deals
         source, target = _orient(deal_type, source, target)
@@ -986,7 +1030,9 @@ def extract_sentence(
         )
         seg_start = amount.end
     if not deals and not view.money and not hypothetical:
-        deals.extend(_relationship_mentions(view, triggers, parties, own_status or "announced", term))
+        deals.extend(
+            _relationship_mentions(view, triggers, parties, own_status or "announced", term, recent, previous)
+        )
     return deals, metrics
 
 
@@ -996,13 +1042,19 @@ def _relationship_mentions(
     parties: Sequence[Party],
     status: DealStatus,
     term: str | None,
+    recent: Sequence[DealMention] = (),
+    previous: Sequence[SentenceView] = (),
 ) -> list[DealMention]:
-    """A deal stated without an amount: a strong trigger and both parties named."""
+    """A deal stated without an amount: a strong trigger and both parties named.
+
+    When the pair is not ordered by the sentence itself (両社, "AとBの契約"), an
+    earlier deal of the same type between the two gives the direction.
+    """
     strong = [t for t in triggers if t.strength == 2]
-    if not strong or len({p.name for p in parties}) < 2:
-        return []
-    trigger = strong[0]
     text = view.text
+    if not strong or len({p.name for p in parties}) < 2:
+        return _partner_contract(view, triggers, parties, status, term, previous)
+    trigger = strong[0]
     source, target = _roles(trigger, parties, trigger.start, 0, text)
     if source is None or target is None:
         return []
@@ -1010,6 +1062,11 @@ def _relationship_mentions(
         trigger, _clause_left(text, trigger.start), text, triggers, default_registry().sector(target)
     )
     source, target = _orient(deal_type, source, target)
+    unordered = trigger.direction == "mutual" or any(p.start == p.end for p in parties)
+    if unordered and any(
+        (d.source, d.target, d.deal_type) == (target, source, deal_type) for d in recent
+    ):
+        source, target = target, source
     return [
         DealMention(
             sentence_start=view.start,
@@ -1025,6 +1082,73 @@ def _relationship_mentions(
             trigger=trigger.text,
         )
     ]
+
+
+# "この契約", "同取引", "今回の出資": a deal named just before.
+_DEAL_ANAPHORA = re.compile(r"(?:この|その|同|今回の|本)(契約|取引|合意|案件|ディール|投資|出資|融資|買収)")
+_ANAPHOR_TYPES: dict[str, DealType] = {
+    "投資": "investment", "出資": "investment", "融資": "loan", "買収": "acquisition",
+}
+
+
+def _last_deal_of(near: Sequence[DealMention], deal_type: DealType | None) -> DealMention | None:
+    """The last deal just before with both parties named (of ``deal_type`` when given)."""
+    for d in reversed(near):
+        if d.source is not None and d.target is not None and deal_type in (None, d.deal_type):
+            return d
+    return None
+
+
+_CONCLUDED = re.compile(r"を?(?:結ん|結ぶ|結び|締結|交わ)")
+
+
+def _partner_contract(
+    view: SentenceView,
+    triggers: Sequence[Trigger],
+    parties: Sequence[Party],
+    status: DealStatus,
+    term: str | None,
+    previous: Sequence[SentenceView],
+) -> list[DealMention]:
+    """"AはBと契約を結んだ", or with A left unsaid, A the subject of the sentences before."""
+    partners = {p.name for p in parties if p.case == "WITH"}
+    subjects = {p.name for p in parties if p.case == "SUBJ"}
+    if len(partners) != 1 or len(subjects) > 1:
+        return []
+    text = view.text
+    trigger = next((t for t in triggers if t.direction == "mutual" and _CONCLUDED.match(text, t.end)), None)
+    owner = subjects.pop() if subjects else _previous_subject(previous)
+    partner = partners.pop()
+    if trigger is None or owner is None or owner == partner:
+        return []
+    if _nonparty_subject(text, parties, trigger.start):
+        return []
+    clause = _clause_left(text, trigger.start)
+    sector = default_registry().sector
+    deal_type = _resolve_type(trigger, clause, text, triggers, sector(partner), sector(owner))
+    source, target = _orient(deal_type, owner, partner)
+    return [
+        DealMention(
+            sentence_start=view.start,
+            sentence_end=view.start + len(text),
+            evidence=text,
+            deal_type=deal_type,
+            status=status,
+            source=source,
+            target=target,
+            amount=None,
+            date=_shifted_date(_pick_date(view.dates, trigger.start), view.start),
+            term_text=term,
+            trigger=trigger.text,
+        )
+    ]
+
+
+def _may_contain(whole: MoneyAmount | None, part: MoneyAmount) -> bool:
+    """Whether ``part`` can be a share of a deal of amount ``whole`` (unknown amounts can)."""
+    if whole is None or whole.value is None or part.value is None or whole.currency != part.currency:
+        return True
+    return whole.value > part.value
 
 
 def _shift(m: MoneyAmount, by: int) -> MoneyAmount:

@@ -197,3 +197,63 @@ def test_deals_date_and_term() -> None:
 )
 def test_deals_parties_from_coordination_and_context(text: str, expected: list[tuple[object, ...]]) -> None:
     assert _deals(text) == expected
+
+
+def _all_deals(text: str) -> list[tuple[object, ...]]:
+    return [
+        (d.source, d.target, d.deal_type, None if d.amount is None else int(d.amount.value or 0))
+        for d in extract_document(text, PUB).deals
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # 両社 takes the direction of the pair's earlier deal; a part of that deal follows it
+        (
+            "NVIDIAはOpenAIに最大1000億ドルを出資する。両社によると、出資は段階的に実行される。"
+            "最初の100億ドルは年内に払い込まれる。",
+            [
+                ("NVIDIA", "OpenAI", "investment", 100_000_000_000),
+                ("NVIDIA", "OpenAI", "investment", None),
+                ("NVIDIA", "OpenAI", "investment", 10_000_000_000),
+            ],
+        ),
+        # "Xとの契約" with nobody else named: the contract of the company talked about before
+        (
+            "オラクルは先週、180億ドルの社債を発行した。OpenAIとの3000億ドルの契約に備えるためだ。",
+            [
+                (None, "Oracle", "bond", 18_000_000_000),
+                ("OpenAI", "Oracle", "compute_contract", 300_000_000_000),
+            ],
+        ),
+        # "AはBと契約を結んだ" without an amount, then "この契約は…" sizes it
+        (
+            "Metaはクラウドへの支出を増やしている。先月にはCoreWeaveと新たな契約を結んだ。"
+            "この契約は最大140億ドルに上る。",
+            [
+                ("Meta", "CoreWeave", "compute_contract", None),
+                ("Meta", "CoreWeave", "compute_contract", 14_000_000_000),
+            ],
+        ),
+        (
+            "マイクロソフトはネビウスと複数年の契約を結んだ。同契約の総額は174億ドルとなる。",
+            [
+                ("Microsoft", "Nebius", "compute_contract", None),
+                ("Microsoft", "Nebius", "compute_contract", 17_400_000_000),
+            ],
+        ),
+        # selling shares of another company: cash for the seller, the issuer is no party
+        (
+            "ソフトバンクグループは保有するNVIDIA株をすべて売却し、58億ドルを得た。",
+            [(None, "SoftBank", "other", 5_800_000_000)],
+        ),
+        # with no seller named before, shares of a company sold are its own offering
+        (
+            "OpenAIの株を66億ドル分売り出した。",
+            [(None, "OpenAI", "equity_offering", 6_600_000_000)],
+        ),
+    ],
+)
+def test_deals_refer_back_to_the_deal_before(text: str, expected: list[tuple[object, ...]]) -> None:
+    assert _all_deals(text) == expected
