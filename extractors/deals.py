@@ -163,6 +163,8 @@ def _parties(view: SentenceView, previous: Sequence[SentenceView]) -> list[Party
             continue
         if c.kind == "jv" and re.match(r"[ァ-ヺー一-龥A-Za-z]", view.text[c.end : c.end + 1]):
             continue  # "Stargateデータセンター": the programme's name used as a modifier
+        if _EQUIPPED.match(view.text, c.end):
+            continue  # "NVIDIA GPUを搭載したデータセンター": the maker of a part, not a party
         if _sold_stake(view, c):
             continue  # "持っていたNVIDIA株を売って…": the shares sold, not a party to the sale
         case = case_after(view.text, c.end)
@@ -291,6 +293,12 @@ def _government_of(country: str) -> str:
     return govs[0] if govs else country
 
 
+_MARKET_DEALS = frozenset({"bond", "equity_offering"})
+# "NVIDIA GPUを搭載した", "NVIDIA製チップを使う": the maker names a component of the thing dealt.
+_EQUIPPED = re.compile(
+    r"\s*(?:製の?|の)?\s*(?:最新の?)?\s*(?:GPU|チップ|半導体|プロセッサ|アクセラレータ)[^、。はが]{0,8}?"
+    r"(?:を|が)?(?:搭載|内蔵|採用|使った|使う|使用した|ベースの)"
+)
 # "X株を(全部)売って", "Xの保有株を売却": X's shares are what is sold.
 _STAKE_SOLD = re.compile(
     r"(?:社)?(?:の(?:保有)?)?株(?:式)?(?:の一部|の全て|すべて)?を[^、。]{0,6}?(?:売|手放|放出)"
@@ -388,7 +396,7 @@ def _coordinated_pair(
 def _previous_subject(previous: Sequence[SentenceView], depth: int = 2) -> str | None:
     """The subject of the nearest earlier sentence that has one (は-topics first).
 
-    A sentence whose subject is 同社 ("同社はさらに…") passes on its own antecedent.
+    A sentence whose subject is 同社 or 彼ら ("同社はさらに…") passes on its own antecedent.
     """
     for i in range(len(previous) - 1, max(len(previous) - 4, -1), -1):
         view = previous[i]
@@ -400,7 +408,7 @@ def _previous_subject(previous: Sequence[SentenceView], depth: int = 2) -> str |
         if subjects:
             return max(subjects, key=lambda t: t[0])[1]
         if depth > 0 and any(
-            m.group() in ("同社", "同グループ", "同行") and case_after(view.text, m.end()) == "SUBJ"
+            m.group() in ("同社", "同グループ", "同行", "彼ら") and case_after(view.text, m.end()) == "SUBJ"
             for m in _ANAPHORA.finditer(view.text)
         ):
             return _previous_subject(previous[:i], depth - 1)
@@ -975,6 +983,8 @@ def extract_sentence(
         if target is None and "各社" in text:
             source = None  # "…各社と結んだ契約の総額": an aggregate over many deals
         source, target = _orient(deal_type, source, target)
+        if deal_type in _MARKET_DEALS and target is not None:
+            source = None  # securities sold to the market: the issuer receives, no payer is named
         if source == target:
             target = None
         jv_after = next(

@@ -248,6 +248,16 @@ def _all_deals(text: str) -> list[tuple[object, ...]]:
             "ソフトバンクグループは保有するNVIDIA株をすべて売却し、58億ドルを得た。",
             [(None, "SoftBank", "other", 5_800_000_000)],
         ),
+        # the maker of a built-in part is no party ("NVIDIA GPUを搭載した")
+        (
+            "OpenAIはCoreWeaveとNVIDIA製チップを搭載したサーバーの利用で22億ドルを支払う契約を結んだ。",
+            [("OpenAI", "CoreWeave", "compute_contract", 2_200_000_000)],
+        ),
+        # bonds are sold to the market: no payer, even when a company is named nearby
+        (
+            "オラクルは社債を発行して180億ドルを調達し、スターゲートのようなAIインフラに投入する。",
+            [(None, "Oracle", "bond", 18_000_000_000)],
+        ),
         # with no seller named before, shares of a company sold are its own offering
         (
             "OpenAIの株を66億ドル分売り出した。",
@@ -255,5 +265,5 @@ def _all_deals(text: str) -> list[tuple[object, ...]]:
         ),
     ],
 )
-def test_deals_refer_back_to_the_deal_before(text: str, expected: list[tuple[object, ...]]) -> None:
+def test_deals_context_and_non_parties(text: str, expected: list[tuple[object, ...]]) -> None:
     assert _all_deals(text) == expected
