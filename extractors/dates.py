@@ -9,7 +9,9 @@ Conventions (shared with the gold annotations, see shared/gold/README.md):
 
 * ``value`` is partial ISO at the precision the text supports: ``2025``,
   ``2025-09``, ``2025-09-22``.  Fiscal years (2025年度) and year parts
-  (2025年末, 2025年前半) are year precision.
+  (2025年前半, 2025年初頭) are year precision, except a year's end (2025年末,
+  今年末, 年末までに), which is its December at month precision.  年内 is the
+  publication's year, 年明け the next January.
 * Partial dates take the missing parts from ``published``: 9月22日 → its year,
   22日 → its month (or the month before when the day is still to come).
   Without ``published`` they get ``value=None``, ``year_unknown=True``.
@@ -41,7 +43,7 @@ import calendar
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from extractors.types import DateKind, DateMention, DatePrecision
@@ -244,7 +246,22 @@ def _h_abs(m: re.Match[str], pub: dt.date | None) -> _Cand | None:
         # 2026年第1四半期 → the quarter's first and last month.
         q = _int(m["q"])
         return _Cand(*m.span(), "absolute", "month", y, 3 * q - 2, end_value=f"{y:04d}-{3 * q:02d}")
+    if p == "year" and _YEAR_END.search(m.group()) and "年度" not in m.group():
+        return _Cand(*m.span(), "absolute", "month", y, 12, tail=m["tail"] or "")
     return _Cand(*m.span(), "absolute", p, y, mo, d, tail=m["tail"] or "")
+
+
+def _h_bare_year_part(m: re.Match[str], pub: dt.date | None) -> _Cand | None:
+    """年末 / 年内 / 年明け with no year: the publication's year (年明け late in a year: the next)."""
+    part = m["part"]
+    if pub is None:
+        return _Cand(*m.span(), "relative", "year" if part == "年内" else "month", resolved=False)
+    if part == "年内":
+        return _Cand(*m.span(), "relative", "year", pub.year, tail=m["tail"] or "")
+    if part == "年明け":
+        y = pub.year + 1 if pub.month >= 10 else pub.year
+        return _Cand(*m.span(), "relative", "month", y, 1, tail=m["tail"] or "")
+    return _Cand(*m.span(), "relative", "month", pub.year, 12, tail=m["tail"] or "")
 
 
 def _h_until(m: re.Match[str], pub: dt.date | None) -> _Cand | None:
@@ -350,7 +367,10 @@ _RELYEAR_OFFSET = {
 def _h_relyear(m: re.Match[str], pub: dt.date | None) -> _Cand | None:
     rel = _Rel("y", _RELYEAR_OFFSET[m["rel"]], False)
     if m.groupdict().get("m") is None:
-        return _relative(*m.span(), pub, rel)
+        cand = _relative(*m.span(), pub, rel)
+        if cand is not None and cand.y is not None and _YEAR_END.search(m.group()) and "度" not in m.group():
+            return replace(cand, precision="month", m=12)  # 昨年末 → December of last year
+        return cand
     mo = _int(m["m"])
     d = _int(m["d"]) if m["d"] else None
     p: DatePrecision = "month" if d is None else "day"
@@ -516,6 +536,9 @@ def _h_range(m: re.Match[str], pub: dt.date | None) -> _Cand | None:
 
 
 _UNTIL = rf"(?:現在|今日|本日|今)から{_SP}{_ABS}"
+# A year's end is its December ("2025年末", "今年末", "年末までに"); 年度末 (March) is not.
+_YEAR_END = re.compile(r"(?<!年度)(?:末|暮れ|終わり)$|(?<!年度)(?:末|暮れ|終わり)(?:以降|以来|以前|までに|まで)$")
+_BARE_YEAR_PART = rf"(?<![0-9{_KN}年度今昨来去本の])(?P<part>年末|年の瀬|年内|年明け){_TAIL}"
 _SHORTYEAR = rf"(?<![0-9{_KN}])(?P<yy>[0-9]{{2}})年(?:(?P<m>[0-9]{{1,2}})月期?|度)"
 _GARBLED = rf"(?<![0-9])(?P<y>[0-9]{{4}})年?(?P<md>[0-9]{{2,4}})日{_WD}"
 _NUMERIC = (
@@ -568,6 +591,7 @@ _PATTERNS: list[tuple[str, _Handler]] = [
     (_MONTH, _h_month),
     (_BAREDAY, _h_bareday),
     (_RELYEAR, _h_relyear),
+    (_BARE_YEAR_PART, _h_bare_year_part),
     (_RELMONTH, _h_relyear),
     (_MONTHREL, _h_monthrel),
     (_WEEK, _h_week),
