@@ -537,7 +537,7 @@ def _h_range(m: re.Match[str], pub: dt.date | None) -> _Cand | None:
 
 _UNTIL = rf"(?:現在|今日|本日|今)から{_SP}{_ABS}"
 # A year's end is its December ("2025年末", "今年末", "年末までに"); 年度末 (March) is not.
-_YEAR_END = re.compile(r"(?<!年度)(?:末|暮れ|終わり)$|(?<!年度)(?:末|暮れ|終わり)(?:以降|以来|以前|までに|まで)$")
+_YEAR_END = re.compile(r"(?<!年度)(?:末|暮れ|終わり)(?:以降|以来|以前|までに|まで)?$")
 _BARE_YEAR_PART = rf"(?<![0-9{_KN}年度今昨来去本の])(?P<part>年末|年の瀬|年内|年明け){_TAIL}"
 _SHORTYEAR = rf"(?<![0-9{_KN}])(?P<yy>[0-9]{{2}})年(?:(?P<m>[0-9]{{1,2}})月期?|度)"
 _GARBLED = rf"(?<![0-9])(?P<y>[0-9]{{4}})年?(?P<md>[0-9]{{2,4}})日{_WD}"
