@@ -646,6 +646,8 @@ def _roles(
             source = source_p.name  # "AはBからCへの投資…" names the payer explicitly
         if agent is not None:
             source = agent.name
+        if target_p is None and subject is not None and source_p is not None and source_p.name != subject:
+            target_p = source_p  # "AはBから…を15億ドル払って借り戻す": B is paid
         target = target_p.name if target_p else None
         if source is None and target_p is not None:
             pair = next((p for p in parties if p.case == "WITH" and 0 <= target_p.start - p.end <= 1), None)

@@ -258,6 +258,11 @@ def _all_deals(text: str) -> list[tuple[object, ...]]:
             "オラクルは社債を発行して180億ドルを調達し、スターゲートのようなAIインフラに投入する。",
             [(None, "Oracle", "bond", 18_000_000_000)],
         ),
+        # "AはBから…払って": B is the one paid (a leaseback)
+        (
+            "グーグルはコアウィーブから、自社のTPUを3年間で20億ドル払って借り戻すリースバックを実施する。",
+            [("Google", "CoreWeave", "lease", 2_000_000_000)],
+        ),
         # with no seller named before, shares of a company sold are its own offering
         (
             "OpenAIの株を66億ドル分売り出した。",
