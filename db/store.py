@@ -6,12 +6,12 @@ import datetime as dt
 import hashlib
 import random
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import Engine, and_, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -88,11 +88,16 @@ def in_transaction(engine: Engine, work: Callable[[Session], _T], *, attempts: i
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _insert_ignore(session: Session, model: type[Any], values: dict[str, Any]) -> None:
-    """INSERT … ON CONFLICT DO NOTHING, on SQLite and PostgreSQL."""
+def _insert(session: Session, model: type[Any]) -> Any:
+    """The dialect's INSERT (with ``on_conflict_do_nothing``) into ``model``'s table."""
     dialect = session.get_bind().dialect.name
     ins = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(ins(model).values(**values).on_conflict_do_nothing())
+    return ins(model.__table__)
+
+
+def _insert_ignore(session: Session, model: type[Any], values: dict[str, Any]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING, on SQLite and PostgreSQL."""
+    session.execute(_insert(session, model).on_conflict_do_nothing(), values)
 
 
 # --- runs and quarantine -------------------------------------------------
@@ -110,6 +115,26 @@ def start_run(*, engine: Engine, flow: str, params: dict[str, Any], extractor_ve
         s.add(run)
         s.flush()
         return run.id
+
+
+def record_run(
+    *,
+    session: Session,
+    flow: str,
+    params: dict[str, Any],
+    extractor_version: str,
+    started_at: dt.datetime,
+    counts: dict[str, int],
+    errors: list[str],
+) -> int:
+    """A finished run in one statement (a run that needed no flow), in the caller's transaction."""
+    return int(session.execute(
+        insert(Run).values(
+            flow=flow, started_at=started_at, finished_at=_now(), params=params,
+            extractor_version=extractor_version, status="partial" if errors else "ok",
+            errors=errors, **counts,
+        ).returning(Run.id)
+    ).scalar_one())
 
 
 def finish_run(*, engine: Engine, run_id: int, counts: dict[str, int], errors: list[str]) -> None:
@@ -168,30 +193,65 @@ class StoredDocument:
     id: int
     extractor_version: str | None
     published: dt.date | None
+    # Of the origins asked about (``find_documents``), those recorded as its sources already.
+    origins: frozenset[str] = frozenset()
 
 
 def find_document(*, engine: Engine, sha256: str) -> StoredDocument | None:
-    with Session(engine) as s:
-        row = s.execute(
-            select(Document.id, Document.extractor_version, Document.published).where(
-                Document.sha256 == sha256
-            )
-        ).first()
-    return StoredDocument(row[0], row[1], row[2]) if row else None
+    return find_documents(engine=engine, origins_by_sha256={sha256: ()}).get(sha256)
+
+
+# Hashes per look-up query: far below SQLite's and PostgreSQL's bound-parameter limits.
+_LOOKUP_CHUNK = 500
+
+
+def find_documents(
+    *, engine: Engine, origins_by_sha256: Mapping[str, Iterable[str]]
+) -> dict[str, StoredDocument]:
+    """The stored documents among these content hashes, each with those of its given origins
+    that are recorded already: one query (per 500 hashes), no transaction left open."""
+    found: dict[str, StoredDocument] = {}
+    digests = sorted(origins_by_sha256)
+    with engine.connect() as conn:
+        for i in range(0, len(digests), _LOOKUP_CHUNK):
+            chunk = digests[i : i + _LOOKUP_CHUNK]
+            origins = sorted({o for d in chunk for o in origins_by_sha256[d]})
+            known = and_(DocumentSource.document_id == Document.id, DocumentSource.origin.in_(origins))
+            rows = conn.execute(
+                select(Document.sha256, Document.id, Document.extractor_version, Document.published,
+                       DocumentSource.origin)
+                .outerjoin(DocumentSource, known)
+                .where(Document.sha256.in_(chunk))
+            ).all()
+            recorded: dict[str, set[str]] = {}
+            for digest, doc_id, version, published, origin in rows:
+                recorded.setdefault(digest, set())
+                if origin is not None:
+                    recorded[digest].add(origin)
+                found[digest] = StoredDocument(int(doc_id), version, published)
+            for digest, origins_found in recorded.items():
+                doc = found[digest]
+                found[digest] = StoredDocument(doc.id, doc.extractor_version, doc.published,
+                                               frozenset(origins_found))
+    return found
 
 
 def add_source(
     *, session: Session, document_id: int, origin: str, source_path: str | None, run_id: int | None
 ) -> None:
-    _insert_ignore(
-        session,
-        DocumentSource,
-        {
-            "document_id": document_id,
-            "origin": origin,
-            "source_path": source_path,
-            "first_run_id": run_id,
-        },
+    add_sources(session=session, sources=[(document_id, origin, source_path)], run_id=run_id)
+
+
+def add_sources(
+    *, session: Session, sources: Sequence[tuple[int, str, str | None]], run_id: int | None
+) -> None:
+    """Record (document id, origin, source path) triples; those recorded already stay as they are."""
+    if not sources:
+        return
+    session.execute(
+        _insert(session, DocumentSource).on_conflict_do_nothing(),
+        [{"document_id": doc_id, "origin": origin, "source_path": path, "first_run_id": run_id}
+         for doc_id, origin, path in sources],
     )
 
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain
 from types import ModuleType
@@ -46,7 +45,9 @@ from torihiki.processing import (
     RunSummary,
     get_nlp,
     iter_inputs,
+    progress,
     quarantine_error,
+    record_unchanged,
     reprocess_document,
     store_document,
 )
@@ -115,18 +116,12 @@ def _importable() -> ModuleType:
     return pipelines.flows
 
 
-def _progress(i: int, total: int, outcome: DocumentOutcome) -> None:
-    detail = outcome.error or f"{outcome.deal_mentions} deal mentions"
-    print(f"  [{i}/{total}] {outcome.status:<11} {outcome.origin}  {detail}",
-          file=sys.stderr, flush=True)
-
-
 def _collect(outcomes: Iterable[DocumentOutcome], total: int, run_id: int) -> RunSummary:
     """The outcomes in input order, each reported as soon as it is known."""
     summary = RunSummary(run_id)
     for i, outcome in enumerate(outcomes, start=1):
         summary.outcomes.append(outcome)
-        _progress(i, total, outcome)
+        progress(i, total, outcome)
     return summary
 
 
@@ -174,19 +169,11 @@ def skip_unchanged(
 ) -> dict[int, DocumentOutcome]:
     """Record the new source of every document already stored by this extractor version.
 
-    Returns their outcomes by position in ``items``; the others need extraction.
-    ``store_document`` makes the same check again and only adds the source, so it
-    is given no model here.
+    Returns their outcomes by position in ``items``; the others need extraction.  One
+    look-up for all of them, one transaction for the new sources (none when every
+    source is recorded already).
     """
-    engine = engine_for(database_url)
-    done: dict[int, DocumentOutcome] = {}
-    for i, item in enumerate(items):
-        if isinstance(item, TorihikiError):
-            continue
-        stored = store.find_document(engine=engine, sha256=store.sha256_text(item.text))
-        if stored is not None and stored.extractor_version == EXTRACTOR_VERSION:
-            done[i] = store_document(engine=engine, raw=item, run_id=run_id, nlp=None)
-    return done
+    return record_unchanged(engine=engine_for(database_url), items=items, run_id=run_id)
 
 
 @task(name="ingest-documents")

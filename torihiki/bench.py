@@ -5,8 +5,10 @@ present) it measures:
 
 - the reference: plain ``spacy.load("ja_ginza")`` and ``nlp.pipe`` over all the
   text (in a child process, so its model does not count in the pipeline's memory);
-- the pipeline: the ``ingest`` flow into a new SQLite database, cold, and again
-  over the unchanged input (a re-run);
+- the pipeline: what ``torihiki ingest`` runs (:func:`torihiki.processing.run_ingest`)
+  into a new SQLite database, cold, and again over the unchanged input (a re-run: its
+  pre-flight finds every document stored and starts no flow run), and the re-run of the
+  ``ingest`` flow itself, apart;
 - the seeds' and the corpus's F1 from that cold run's database, and from a run
   with GiNZA on every sentence (``ner_everywhere``), when their gold files exist;
 - the peak resident memory of the process tree (see :class:`TreeMemory`);
@@ -362,9 +364,16 @@ class Bench:
         return url
 
     def ingest(self, url: str, **runner: Any) -> Any:
+        """Exactly what ``torihiki ingest`` runs: migrations, the pre-flight, the flow if needed."""
+        from torihiki.processing import run_ingest
+
+        return run_ingest(self.paths, database_url=url, published_map=self.published_map, **runner)
+
+    def ingest_flow(self, url: str) -> Any:
+        """The ``ingest`` flow itself, as a scheduled deployment runs it (no pre-flight)."""
         from pipelines.flows import ingest_flow
 
-        return ingest_flow(paths=self.paths, database_url=url, published_map=self.published_map, **runner)
+        return ingest_flow(paths=self.paths, database_url=url, published_map=self.published_map)
 
 
 WARM_UP_TEXT = "エヌビディアはOpenAIに最大1000億ドルを投資すると発表した。\n"
@@ -387,13 +396,14 @@ def _load_model() -> None:
 
 
 def _pipeline_runs(bench: Bench, memory: TreeMemory) -> dict[str, Any]:
-    """One-time costs, then ``repeat`` cold runs into new databases, each followed by a re-run."""
+    """One-time costs, then ``repeat`` cold runs into new databases, each followed by a re-run
+    (pre-flight, no flow run) and a re-run of the flow itself."""
     from torihiki.processing import get_nlp
 
     with memory.phase("pipeline"):
         model_load = _timed(get_nlp)[0]
         prefect_start = _timed(_warm_up, bench)[0]
-        cold, cold_cpu, rerun, urls = [], [], [], []
+        cold, cold_cpu, rerun, rerun_flow, urls = [], [], [], [], []
         counts: dict[str, int] = {}
         for _ in range(bench.repeat):
             urls.append(bench.new_database())
@@ -402,10 +412,14 @@ def _pipeline_runs(bench: Bench, memory: TreeMemory) -> dict[str, Any]:
             cold_cpu.append(cpu)
             counts = summary.counts()
             rerun.append(_timed(bench.ingest, urls[-1])[0])
+            rerun_flow.append(_timed(bench.ingest_flow, urls[-1])[0])
     return {"runner": "in-process", "model_load_seconds": round(model_load, 3),
             "prefect_first_run_seconds": round(prefect_start, 3), "database": urls[0],
             "cold_seconds": cold, "cold_cpu_seconds": cold_cpu, "median_cold_seconds": _median(cold),
-            "rerun_seconds": rerun, "median_rerun_seconds": _median(rerun), "counts": counts}
+            "rerun_seconds": rerun, "median_rerun_seconds": _median(rerun),
+            "rerun_method": "pre-flight, no flow run",
+            "rerun_flow_seconds": rerun_flow, "median_rerun_flow_seconds": _median(rerun_flow),
+            "counts": counts}
 
 
 def _quality(bench: Bench, gated_url: str, memory: TreeMemory) -> tuple[dict[str, Any], float]:
@@ -485,6 +499,8 @@ def run_bench(
         "cpu_ratio_to_reference": round(cpu_cps / ref_cpu_cps, 3) if cpu_cps and ref_cpu_cps else None,
         "rerun_share": round(pipe["median_rerun_seconds"] / pipe["median_cold_seconds"], 4)
         if pipe["median_rerun_seconds"] and pipe["median_cold_seconds"] else None,
+        "rerun_flow_share": round(pipe["median_rerun_flow_seconds"] / pipe["median_cold_seconds"], 4)
+        if pipe["median_rerun_flow_seconds"] and pipe["median_cold_seconds"] else None,
     })
     memory_out: dict[str, Any] = {
         "pipeline_peak_mb": memory.peak_mb("pipeline"),
@@ -538,13 +554,17 @@ def format_table(fig: Mapping[str, Any]) -> str:
     inp, mach = fig["input"], fig["machine"]
     rows: list[tuple[str, str, str, str]] = [
         ("reference: spacy.load + nlp.pipe", _f(r.get("chars_per_second"), suffix=" chars/s"), "", ""),
-        ("pipeline: ingest flow -> SQLite, cold", _f(p["chars_per_second"], suffix=" chars/s"), "", ""),
+        ("pipeline: torihiki ingest -> SQLite, cold", _f(p["chars_per_second"], suffix=" chars/s"), "", ""),
         ("  ratio to the reference", _f(p["ratio_to_reference"], ".2f", "x"), ">= 10x",
          _yes(t["ratio_at_least_10"])),
         ("  ratio in CPU seconds", _f(p["cpu_ratio_to_reference"], ".2f", "x"), "", ""),
-        ("re-run, unchanged input", f"{_f(p['median_rerun_seconds'], '.2f', ' s')} = "
+        ("re-run, unchanged input: pre-flight, no flow run",
+         f"{_f(p['median_rerun_seconds'], '.3f', ' s')} = "
          f"{_f(None if p['rerun_share'] is None else 100 * p['rerun_share'], '.1f', ' %')} of cold",
          "<= 2 %", _yes(t["rerun_at_most_2_percent"])),
+        ("  re-run of the ingest flow itself", f"{_f(p['median_rerun_flow_seconds'], '.3f', ' s')} = "
+         f"{_f(None if p['rerun_flow_share'] is None else 100 * p['rerun_flow_share'], '.1f', ' %')} of cold",
+         "", ""),
         ("peak memory, process tree (pipeline)", _f(m["pipeline_peak_mb"], ",.0f", " MB"), "<= 1024 MB",
          _yes(t["memory_at_most_1gb"])),
     ]

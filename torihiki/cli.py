@@ -253,17 +253,12 @@ def _print_summary(result: Any) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     _quiet_prefect()
-    from db.engine import upgrade_lock
-    from db.migrate import upgrade
-    from pipelines.flows import ingest_flow
+    from torihiki.processing import run_ingest
 
-    url = _db(args)
-    with upgrade_lock(url):  # two runs starting at once on a new database take turns
-        upgrade(url)  # idempotent: a new database gets its schema, an old one its new revisions
-        _consolidate(url)
-    result = ingest_flow(
-        paths=[str(p) for p in args.paths],
-        database_url=url,
+    # Migrations, a pre-flight (nothing to extract: no flow run), else the ingest flow.
+    result = run_ingest(
+        [str(p) for p in args.paths],
+        database_url=_db(args),
         published=args.published,
         published_map=args.published_map,
         workers=args.workers,

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from spacy.language import Language
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from db import store
+from db.engine import engine_for
 from extractors import EXTRACTOR_VERSION
 from extractors.document import extract_document
 from extractors.pipeline import build_nlp
@@ -84,6 +87,160 @@ def iter_inputs(paths: Sequence[str | Path]) -> Iterator[RawDocument | TorihikiE
     yield from iter_documents(paths, max_bytes=get_settings().max_input_bytes)
 
 
+# --- documents stored already ----------------------------------------------
+
+
+def look_up(
+    *, engine: Engine, items: Sequence[RawDocument | TorihikiError]
+) -> dict[int, store.StoredDocument]:
+    """The inputs whose content is stored already, by position in ``items``, each with
+    those of its origins that are recorded already: one query for the whole list."""
+    digests = {i: store.sha256_text(item.text) for i, item in enumerate(items)
+               if isinstance(item, RawDocument)}
+    origins: dict[str, set[str]] = {}
+    for i, digest in digests.items():
+        origins.setdefault(digest, set()).add(items[i].origin)
+    found = store.find_documents(engine=engine, origins_by_sha256=origins)
+    return {i: found[digest] for i, digest in digests.items() if digest in found}
+
+
+def is_current(stored: store.StoredDocument | None) -> bool:
+    """Stored by this extractor version: nothing to extract again."""
+    return stored is not None and stored.extractor_version == EXTRACTOR_VERSION
+
+
+def new_sources(
+    items: Sequence[RawDocument | TorihikiError], stored: Mapping[int, store.StoredDocument]
+) -> list[tuple[int, str, str | None]]:
+    """(document id, origin, source path) of the inputs of ``stored`` whose origin is not recorded."""
+    out: dict[tuple[int, str], str | None] = {}
+    for i, doc in stored.items():
+        item = items[i]
+        if isinstance(item, RawDocument) and item.origin not in doc.origins:
+            out.setdefault((doc.id, item.origin), item.source_path)
+    return [(doc_id, origin, path) for (doc_id, origin), path in out.items()]
+
+
+def record_unchanged(
+    *,
+    engine: Engine,
+    items: Sequence[RawDocument | TorihikiError],
+    run_id: int | None,
+    stored: Mapping[int, store.StoredDocument] | None = None,
+) -> dict[int, DocumentOutcome]:
+    """Outcomes (``skipped``) of the inputs stored already by this extractor version, by position.
+
+    Their sources not yet recorded are added in one transaction; when every one is
+    recorded already nothing is written.  ``stored`` is a :func:`look_up` of ``items``
+    done by the caller (else it is done here).  The other inputs need extraction.
+    """
+    stored = look_up(engine=engine, items=items) if stored is None else stored
+    current = {i: doc for i, doc in stored.items() if is_current(doc)}
+    sources = new_sources(items, current)
+    if sources:
+        store.in_transaction(engine, lambda session: store.add_sources(
+            session=session, sources=sources, run_id=run_id))
+    return {i: DocumentOutcome(items[i].origin, "skipped", doc.id) for i, doc in current.items()}
+
+
+# --- the ingest entry point ----------------------------------------------------
+
+
+def progress(i: int, total: int, outcome: DocumentOutcome) -> None:
+    """One line per document on standard error, as soon as its outcome is known."""
+    if outcome.error:
+        detail = outcome.error
+    elif outcome.status == "skipped":
+        detail = "unchanged"
+    else:
+        detail = f"{outcome.deal_mentions} deal mentions"
+    print(f"  [{i}/{total}] {outcome.status:<11} {outcome.origin}  {detail}",
+          file=sys.stderr, flush=True)
+
+
+def prepare_database(url: str) -> None:
+    """Apply pending migrations (two runs starting at once on a new database take turns) and
+    consolidate deals stored before consolidation existed; both are no-ops when up to date."""
+    from db.consolidate import rebuild
+    from db.engine import upgrade_lock
+    from db.migrate import upgrade
+
+    engine = engine_for(url)
+    if not _at_head(engine):
+        with upgrade_lock(url):
+            upgrade(url)
+    rebuild(engine=engine, pending_only=True)
+
+
+@lru_cache(maxsize=1)
+def _head_revision() -> str | None:
+    from db.migrate import head_revision
+
+    return head_revision()
+
+
+def _at_head(engine: Engine) -> bool:
+    """Whether the database is at the newest migration (a cheap check before Alembic's own)."""
+    try:
+        with engine.connect() as conn:
+            current = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    except DBAPIError:  # no schema yet
+        return False
+    return current == [_head_revision()]
+
+
+def run_ingest(
+    paths: Sequence[str | Path],
+    *,
+    database_url: str | None = None,
+    published: dt.date | None = None,
+    published_map: Mapping[str, dt.date] | None = None,
+    workers: int | None = None,
+    dask_address: str | None = None,
+) -> RunSummary:
+    """What ``torihiki ingest`` runs: migrations, a pre-flight, then the ``ingest`` flow if needed.
+
+    The pre-flight reads, decodes and hashes the inputs and looks them up in one query.
+    When every one is stored already by this extractor version there is nothing to
+    orchestrate: the run is recorded (a ``runs`` row with its counts, ``pre_flight`` in its
+    parameters) together with the new sources, in one transaction, and no Prefect flow run
+    is started (nor Prefect's temporary server, nor a Dask cluster).  Otherwise the flow
+    runs as it always does (and reads the inputs itself).  Scheduled deployments run the
+    flow directly.
+    """
+    url = database_url or get_settings().database_url
+    prepare_database(url)
+    started = dt.datetime.now(dt.UTC)
+    items = list(iter_inputs(paths))
+    engine = engine_for(url)
+    stored = look_up(engine=engine, items=items)
+    if len(stored) < len(items) or not all(is_current(doc) for doc in stored.values()):
+        from pipelines.flows import ingest_flow  # Prefect is imported only when it is needed
+
+        return ingest_flow(
+            paths=[str(p) for p in paths], database_url=url, published=published,
+            published_map=dict(published_map) if published_map else None,
+            workers=workers, dask_address=dask_address,
+        )
+    outcomes = [DocumentOutcome(item.origin, "skipped", stored[i].id) for i, item in enumerate(items)]
+    summary = RunSummary(0, outcomes)
+    params: dict[str, object] = {"paths": [str(p) for p in paths],
+                                 "published": published.isoformat() if published else None,
+                                 "pre_flight": True}
+
+    def write(session: Session) -> int:
+        run_id = store.record_run(session=session, flow="ingest", params=params,
+                                  extractor_version=EXTRACTOR_VERSION, started_at=started,
+                                  counts=summary.counts(), errors=[])
+        store.add_sources(session=session, sources=new_sources(items, stored), run_id=run_id)
+        return run_id
+
+    summary.run_id = store.in_transaction(engine, write)
+    for i, outcome in enumerate(outcomes, start=1):
+        progress(i, len(outcomes), outcome)
+    return summary
+
+
 def _entities_for(extraction: DocumentExtraction, registry: Registry) -> dict[str, Entity]:
     entities: dict[str, Entity] = {}
     for c in extraction.companies:
@@ -110,12 +267,10 @@ def store_document(
     """Store one document and its extraction; never raises for a bad document."""
     try:
         try:
-            existing = store.find_document(engine=engine, sha256=store.sha256_text(raw.text))
-            if existing and existing.extractor_version == EXTRACTOR_VERSION and not force:
-                store.in_transaction(engine, lambda session: store.add_source(
-                    session=session, document_id=existing.id, origin=raw.origin,
-                    source_path=raw.source_path, run_id=run_id))
-                return DocumentOutcome(raw.origin, "skipped", existing.id)
+            existing = look_up(engine=engine, items=[raw]).get(0)
+            if existing is not None and is_current(existing) and not force:
+                return record_unchanged(engine=engine, items=[raw], run_id=run_id,
+                                        stored={0: existing})[0]
         except Exception as exc:  # the database failed us: quarantine and go on
             raise StorageError(raw.origin, f"looking up the document failed: {exc!r}") from exc
 
