@@ -107,8 +107,10 @@ _CASES: list[tuple[str, Case]] = [
 # "SoftBank出資", "NVIDIAによる買収": the name is the actor of the deal noun.
 # "SoftBank出資", "NVIDIAによる買収", "DeepSeekのインフラ投資": the name is the actor of the
 # deal noun (whereas "Bへの投資" marks B as the recipient).
+# For 買収 only "Xによる(Yの)買収" names the acquirer: "Xの買収" and "X買収" are X being bought.
 _AGENT_NOUN = re.compile(
-    r"(?:による|からの|の[^はがをにへとの、。「」]{0,8}?)?(?:出資|投資(?!家|会社|先)|融資|買収|支出)"
+    r"(?:による(?:[^はがをにへと、。「」]{1,16}?の)?|からの)(?:出資|投資(?!家|会社|先)|融資|買収|支出)"
+    r"|(?:の[^はがをにへとの、。「」]{0,8}?)?(?:出資|投資(?!家|会社|先)|融資|支出)"
 )
 # "ICONIQが主導した", "Blackstone主導の": the lead investor or lender.
 _LEADER = re.compile(r"(?:が|の)?(?:主導|率い|リード)")
@@ -179,8 +181,18 @@ def _parties(view: SentenceView, previous: Sequence[SentenceView]) -> list[Party
                 previous, 2, companies_only=True
             )
         else:
-            # "OpenAIをめぐっては、同社が…": a company earlier in the same sentence comes first.
-            same = [n for c in view.companies if c.end <= m.start() and (n := _party_name(c)) is not None]
+            # "OpenAIをめぐっては、同社が…": a company earlier in the same sentence comes first,
+            # but not the subject of 同社's own clause ("OpenAIは同社に出資": 同社 is someone else).
+            clause_start = max(view.text.rfind("、", 0, m.start()), view.text.rfind("。", 0, m.start())) + 1
+            own = {
+                n for c in view.companies
+                if clause_start <= c.start and c.end <= m.start()
+                and (n := _party_name(c)) is not None and case_after(view.text, c.end) == "SUBJ"
+            }
+            same = [
+                n for c in view.companies
+                if c.end <= m.start() and (n := _party_name(c)) is not None and n not in own
+            ]
             subject = same[-1] if same else _previous_subject(previous)
             antecedents = [subject] if subject else _recent_parties(previous, 1, companies_only=True)
         case = case_after(view.text, m.end())
@@ -269,14 +281,28 @@ DEFAULT_COUNTRY = "Japan"  # a Japanese text's unqualified 政府
 def _last_country(view: SentenceView, previous: Sequence[SentenceView], before: int) -> str:
     """The country named last before ``before`` (this sentence, then the three before it)."""
     here = [c for c in view.companies if c.end <= before]
-    for companies in [here, *(v.companies for v in reversed(previous[-3:]))]:
+    for v, companies in [(view, here), *((v, v.companies) for v in reversed(previous[-3:]))]:
         for c in reversed(companies):
             entity = default_registry().entities.get(c.canonical)
-            if c.kind == "country":
+            if c.kind == "country" and not _NATIONALITY.match(v.text, c.end):
                 return c.canonical
             if c.kind == "government" and entity is not None and entity.parent:
                 return _country_of(entity.parent)
     return DEFAULT_COUNTRY
+
+
+# "台湾のTSMC", "米国の半導体大手": the country says where a company is from.
+_NATIONALITY = re.compile(r"の?(?:[A-Za-zァ-ヺー]|半導体|大手|企業|新興|スタートアップ)")
+
+
+_STAKE_PERCENT = re.compile(r"株(?:式)?(?:の)?\s*(?:約|最大)?\s*(\d{1,2}(?:\.\d+)?)\s*[%％]")
+_CONTROL = re.compile(r"TOB|買収|子会社化|株式公開買い?付け?|経営統合|傘下")
+
+
+def _minority_stake(text: str) -> bool:
+    """"KADOKAWAの株式約10%を取得": under half of the shares, and no word of a takeover."""
+    m = _STAKE_PERCENT.search(text)
+    return m is not None and float(m.group(1)) < 50 and not _CONTROL.search(text)
 
 
 def _country_of(name: str) -> str:
@@ -422,9 +448,14 @@ _JAPAN_US = re.compile(r"対米投(?:資|融資)|日米(?:間|の)?(?:投資|合
 _UNIT = re.compile(r"の(?:GPU|チップ|半導体|サーバー|製品|端末)")
 
 
+# "1株23.28ドル", "1株当たり3000円", "1基あたり": a price per unit stated before the amount.
+_PER_UNIT = re.compile(r"(?:1|一)(?:株|基|台|個|枚)(?:当たり|あたり|につき)?(?:約|最大)?\s*$")
+
+
 def _is_unit_price(amount: MoneyAmount, text: str) -> bool:
     small = amount.value is not None and amount.value < 1_000_000
-    return small and bool(_UNIT.match(text, amount.end))
+    per_unit = bool(_PER_UNIT.search(text, max(0, amount.start - 8), amount.start))
+    return per_unit or (small and bool(_UNIT.match(text, amount.end)))
 
 
 _BACKLOG = re.compile(r"残存履行義務|RPO|受注残")
@@ -942,6 +973,8 @@ def extract_sentence(
         source, target = _roles(trigger, parties, pos, seg_start, text)
         sector = default_registry().sector
         deal_type = _resolve_type(trigger, clause, text, triggers, sector(target), sector(source))
+        if deal_type == "acquisition" and _minority_stake(text):
+            deal_type = "investment"  # "株式の20%を取得": a stake, not control
         if deal_type in ("investment", "purchase") and any(_sold_stake(view, c) for c in view.companies):
             deal_type = "other"  # cash from selling a holding: no deal between two parties
         if source is None and target is None and _JAPAN_US.search(text):

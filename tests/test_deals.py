@@ -272,3 +272,55 @@ def _all_deals(text: str) -> list[tuple[object, ...]]:
 )
 def test_deals_context_and_non_parties(text: str, expected: list[tuple[object, ...]]) -> None:
     assert _all_deals(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "XによるYの買収": X buys Y; "Yの買収" alone names only what is bought
+        (
+            "ソフトバンクによるアンペアの買収は65億ドルで完了した。",
+            [("SoftBank", "Ampere Computing", "acquisition", 6_500_000_000)],
+        ),
+        ("アンペア買収の総額は65億ドルだった。", [(None, "Ampere Computing", "acquisition", 6_500_000_000)]),
+        # a price per share is no second deal
+        (
+            "エヌビディアはインテルに50億ドルを出資し、インテル株を1株23.28ドルで取得する。",
+            [("NVIDIA", "Intel", "investment", 5_000_000_000)],
+        ),
+        # 同社 is not the subject of its own clause
+        (
+            "コアウィーブは、OpenAIと最大119億ドルのクラウド契約を結び、OpenAIは同社に3億5000万ドルを出資する。",
+            [
+                ("OpenAI", "CoreWeave", "compute_contract", 11_900_000_000),
+                ("OpenAI", "CoreWeave", "investment", 350_000_000),
+            ],
+        ),
+        # a listing raises equity
+        (
+            "キオクシアホールディングスは東京証券取引所に上場し、約1200億円を調達した。",
+            [(None, "Kioxia", "equity_offering", 120_000_000_000)],
+        ),
+        # "台湾のTSMC" says where TSMC is from: the 政府 paying in Japan is Japan's
+        (
+            "台湾のTSMCは熊本第2工場の建設に向け、政府から最大7320億円の補助金を受ける。",
+            [("Government of Japan", "TSMC", "other", 732_000_000_000)],
+        ),
+        # a minority stake is an investment, not an acquisition
+        (
+            "KDDIは、ローソンの株式20%を約1000億円で取得する。",
+            [("KDDI", "Lawson", "investment", 100_000_000_000)],
+        ),
+        (
+            "KDDIはローソンにTOBを実施し、約5000億円で株式の50%を取得する。",
+            [("KDDI", "Lawson", "acquisition", 500_000_000_000)],
+        ),
+        # a short katakana name (メタ) is a party
+        (
+            "メタは、ブルー・アウル・キャピタルと270億ドルの資金調達で合意した。",
+            [("Blue Owl", "Meta", "investment", 27_000_000_000)],
+        ),
+    ],
+)
+def test_deals_news_shapes(text: str, expected: list[tuple[object, ...]]) -> None:
+    assert _deals(text) == expected

@@ -16,13 +16,17 @@ def _found(text: str) -> list[tuple[str, str]]:
         ("nvidia and openai", [("nvidia", "NVIDIA"), ("openai", "OpenAI")]),
         ("MicrosoftがCoreWeaveと契約", [("Microsoft", "Microsoft"), ("CoreWeave", "CoreWeave")]),
         ("ソフトバンクグループが出資", [("ソフトバンクグループ", "SoftBank")]),
+        # a short katakana name stands alone (not inside メタバース)
+        ("メタはメタバース事業を縮小した。", [("メタ", "Meta")]),
     ],
 )
 def test_registry_finds_aliases(text: str, expected: list[tuple[str, str]]) -> None:
     assert _found(text) == expected
 
 
-@pytest.mark.parametrize("text", ["The army marched.", "Harmony of the metadata", "ワンダフル"])
+@pytest.mark.parametrize(
+    "text", ["The army marched.", "Harmony of the metadata", "ワンダフル", "メタバースとメタデータ"]
+)
 def test_registry_ignores_names_inside_words(text: str) -> None:
     assert _found(text) == []
 

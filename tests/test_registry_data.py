@@ -311,7 +311,6 @@ def test_registry_data_ambiguous_surface_decision(surface: str, name: str) -> No
 # Ordinary words or ambiguous short forms that must not be aliases (each has a
 # safer long form in the registry; see the YAML comments).
 RISKY = [
-    "メタ",  # メタバース
     "アーム",  # ロボットアーム
     "デル",  # モデル
     "シスコ",  # サンフランシスコ
