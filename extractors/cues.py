@@ -147,7 +147,10 @@ def metric_kind_near(text: str, start: int, end: int, window: int = 10) -> Metri
     if re.match(r"という(?:数字|数値|額|金額)", right):
         return "other"  # "1.4兆ドルという数字": the figure itself is the topic
     for kind, pattern in METRIC_CUES:
-        if pattern.search(left) or pattern.match(tail):
+        cue = pattern.search(left)
+        if cue and kind == "debt_outstanding" and re.search(r"で|により|による", left[cue.end() :]):
+            cue = None  # "債務と株式で200億ドルを調達": debt is how money is raised, not owed
+        if cue or pattern.match(tail):
             return kind
     return None
 

@@ -68,6 +68,8 @@ class Party:
 # quote, or a parenthetical such as （AWS） or (東京).
 _NAME_TAIL = re.compile(
     r"(?:社|氏|さん|側|自身|陣営|グループ)?[」』\"”]?\s*(?:[（(][^（()）]{1,24}[)）])?\s*(?:など|等|ら)?"
+    # "…みずほ銀行の3行は", "…など4社が": the count of the names listed before
+    r"(?:の?(?:[0-9]{1,2}|[一二三四五六七八九十]{1,2})(?:行|社|グループ))?"
     # "DeepSeekのような企業が": the company stands for the phrase's role.
     r"(?:のような|といった)?(?:企業|会社)?"
 )
@@ -295,6 +297,10 @@ def _last_country(view: SentenceView, previous: Sequence[SentenceView], before: 
 _NATIONALITY = re.compile(r"の?(?:[A-Za-zァ-ヺー]|半導体|大手|企業|新興|スタートアップ)")
 
 
+# "英国のAI関連企業に…20億ポンドを投資": a deal whose recipient is a kind, not a name.
+_GENERIC_RECIPIENT = re.compile(
+    r"(?:企業|会社|新興(?:企業)?|スタートアップ|事業者)(?:群|など|数社)?(?:に対し(?:て)?|に向けて|に|へ|への)"
+)
 _STAKE_PERCENT = re.compile(r"株(?:式)?(?:の)?\s*(?:約|最大)?\s*(\d{1,2}(?:\.\d+)?)\s*[%％]")
 _CONTROL = re.compile(r"TOB|買収|子会社化|株式公開買い?付け?|経営統合|傘下")
 
@@ -685,6 +691,10 @@ def _roles(
             source = pair.name if pair else None  # "両社のコミットメント", "AとBの契約"
     elif d == "receive":
         lenders = [p for p in parties if _kind(p.name) in ("bank", "fund")]
+        if trigger.deal_type == "loan" and subject is not None and _kind(subject) in ("bank", "fund"):
+            borrower = _nearest(parties, ("DAT", "ADJ"), exclude=subject)
+            if borrower is not None and _kind(borrower.name) not in ("bank", "fund"):
+                return subject, borrower.name  # "銀行団はXに対し融資枠を設定": the banks lend
         src = (
             _nearest(parties, ("FROM",), exclude=subject)
             or (
@@ -739,7 +749,7 @@ def _roles(
 
 
 # "JPモルガン・チェースと三菱UFJ銀行が主導する", "米Blackstoneと米Magnetar Capitalが".
-_CONJUNCT_GAP = re.compile(r"(?:社|氏)?[」』]?\s*と\s*(?:米|英|仏|独|中|韓|日|台|欧)?\s*")
+_CONJUNCT_GAP = re.compile(r"(?:社|氏)?[」』]?\s*(?:と|、|,)\s*(?:米|英|仏|独|中|韓|日|台|欧)?\s*")
 
 
 def _co_payers(parties: Sequence[Party], source: str | None, text: str, pos: int) -> list[str]:
@@ -756,7 +766,7 @@ def _co_payers(parties: Sequence[Party], source: str | None, text: str, pos: int
     head = at[-1]
     found: list[str] = []
     for q in reversed([p for p in parties if p.end <= head.start]):
-        if q.case != "WITH" or not _CONJUNCT_GAP.fullmatch(text, q.end, head.start):
+        if q.case not in ("WITH", head.case) or not _CONJUNCT_GAP.fullmatch(text, q.end, head.start):
             break
         if q.name not in found and q.name != source:
             found.append(q.name)
@@ -1043,9 +1053,11 @@ def extract_sentence(
             # A joint programme (Stargate) sized as a whole: the parties pool into it.
             deal_type, source = "partnership", None
         sizes_deal = bool(_SIZES_A_DEAL.match(text, amount.end))
+        generic = trigger.direction == "give" and bool(_GENERIC_RECIPIENT.search(_clause_left(text, pos)))
         keep_one_sided = source is not None and (
             deal_type == "loan"
             or sizes_deal
+            or generic
             or (deal_type == "purchase" and trigger.direction == "buy" and CHIP_CUE.search(clause))
         )
         if target is None and not keep_one_sided:
@@ -1238,7 +1250,13 @@ def complete_from_document(deals: Sequence[DealMention], topic: str | None = Non
             out.append(d)  # the market is the other side
             continue
         known_is_source = d.source is not None
-        rel = [c for c in complete if (c.source if known_is_source else c.target) == (d.source or d.target)]
+        # Not from the same sentence: its roles were read already ("計200億ドルを調達し、このうち
+        # NVIDIAが20億ドルを出資" leaves the whole raise's payers unnamed).
+        rel = [
+            c for c in complete
+            if (c.source if known_is_source else c.target) == (d.source or d.target)
+            and c.sentence_start != d.sentence_start
+        ]
         if not rel:
             if not known_is_source and topic is not None and topic != d.target and d.deal_type in _TOPIC_PAYS:
                 out.append(replace(d, source=topic))  # a transcript about X: "…を買収する話も"

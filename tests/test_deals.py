@@ -315,6 +315,25 @@ def test_deals_context_and_non_parties(text: str, expected: list[tuple[object, .
             "KDDIはローソンにTOBを実施し、約5000億円で株式の50%を取得する。",
             [("KDDI", "Lawson", "acquisition", 500_000_000_000)],
         ),
+        # banks listed with 、 each lend; the banks set up the facility for the borrower
+        (
+            "三菱UFJ銀行、三井住友銀行、みずほ銀行の3行は、ソフトバンクグループに対し計1兆円の融資枠を設定した。",
+            [
+                ("MUFG Bank", "SoftBank", "loan", 1_000_000_000_000),
+                ("SMBC", "SoftBank", "loan", 1_000_000_000_000),
+                ("Mizuho Bank", "SoftBank", "loan", 1_000_000_000_000),
+            ],
+        ),
+        # raised through debt is a raise, not debt owed; the whole raise keeps its payers unnamed
+        (
+            "xAIは、債務と株式で計200億ドルを調達する計画で、このうちエヌビディアが最大20億ドルを出資する見通しだ。",
+            [(None, "xAI", "investment", 20_000_000_000), ("NVIDIA", "xAI", "investment", 2_000_000_000)],
+        ),
+        # a recipient named only by its kind: a one-sided deal
+        (
+            "エヌビディアは、英国のAI関連企業に今後5年間で計20億ポンドを投資すると発表した。",
+            [("NVIDIA", None, "investment", 2_000_000_000)],
+        ),
         # a short katakana name (メタ) is a party
         (
             "メタは、ブルー・アウル・キャピタルと270億ドルの資金調達で合意した。",
