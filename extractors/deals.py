@@ -301,7 +301,7 @@ _NATIONALITY = re.compile(r"の?(?:[A-Za-zァ-ヺー]|半導体|大手|企業|�
 _GENERIC_RECIPIENT = re.compile(
     r"(?:企業|会社|新興(?:企業)?|スタートアップ|事業者)(?:群|など|数社)?(?:に対し(?:て)?|に向けて|に|へ|への)"
 )
-_STAKE_PERCENT = re.compile(r"株(?:式)?(?:の)?\s*(?:約|最大)?\s*(\d{1,2}(?:\.\d+)?)\s*[%％]")
+_STAKE_PERCENT = re.compile(r"株(?:式)?(?:の|を)?\s*(?:約|最大)?\s*(\d{1,2}(?:\.\d+)?)\s*[%％]")
 _CONTROL = re.compile(r"TOB|買収|子会社化|株式公開買い?付け?|経営統合|傘下")
 
 
@@ -1118,6 +1118,8 @@ def _relationship_mentions(
     deal_type = _resolve_type(
         trigger, _clause_left(text, trigger.start), text, triggers, default_registry().sector(target)
     )
+    if deal_type == "acquisition" and _minority_stake(text):
+        deal_type = "investment"
     source, target = _orient(deal_type, source, target)
     unordered = trigger.direction == "mutual" or any(p.start == p.end for p in parties)
     if unordered and any(

@@ -263,6 +263,11 @@ def _all_deals(text: str) -> list[tuple[object, ...]]:
             "グーグルはコアウィーブから、自社のTPUを3年間で20億ドル払って借り戻すリースバックを実施する。",
             [("Google", "CoreWeave", "lease", 2_000_000_000)],
         ),
+        # the right to a minority stake is an investment
+        (
+            "OpenAIはAMDの株を最大10%取得できる権利を得る契約を結んだ。",
+            [("OpenAI", "AMD", "investment", None)],
+        ),
         # with no seller named before, shares of a company sold are its own offering
         (
             "OpenAIの株を66億ドル分売り出した。",
