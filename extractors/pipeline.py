@@ -1,12 +1,12 @@
-"""The spaCy pipeline: ``ja_ginza`` NER plus torihiki's rule component.
+"""The spaCy pipeline (``ja_ginza`` NER only) and the rule that turns its entities into companies.
 
-The rule component (``torihiki_companies_v1``) merges registry matches with
-GiNZA's entities through the label table: registry names win, GiNZA
-``Company``-like entities the registry does not know become unverified
-companies, and GiNZA persons/products/media are never companies.  The result
-is a list of :class:`CompanyMention` with exact character offsets, stored in
-``doc.user_data`` (token-aligned spans would merge glued names such as
-``NVIDIAOpenAI`` into one).
+:func:`companies_in` merges registry matches with GiNZA's entities through the
+label table: registry names win, GiNZA ``Company``-like entities the registry
+does not know become unverified companies, and GiNZA persons/products/media are
+never companies.  It works on character offsets (token-aligned spans would
+merge glued names such as ``NVIDIAOpenAI`` into one), so GiNZA may have read
+only a window of the sentence (:mod:`extractors.candidates`): its entity
+offsets are shifted back first.
 """
 
 from __future__ import annotations
@@ -16,16 +16,14 @@ from typing import Any
 
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc
 
 from extractors.labels import COMPANY_LABELS, map_label
-from extractors.registry import Registry, default_registry
+from extractors.registry import Registry
 from extractors.types import CompanyMention
 
-USER_DATA_KEY = "torihiki_companies"
-
 # GiNZA components torihiki does not read; excluding them saves most of the time.
-UNUSED_COMPONENTS = ("parser", "morphologizer", "compound_splitter", "bunsetu_recognizer")
+# attribute_ruler is disabled in ja_ginza anyway: excluding it also skips loading it.
+UNUSED_COMPONENTS = ("parser", "morphologizer", "compound_splitter", "bunsetu_recognizer", "attribute_ruler")
 
 _HIRAGANA = re.compile(r"[ぁ-ゖ]")
 _NOT_A_NAME = re.compile(
@@ -60,28 +58,6 @@ def companies_in(text: str, ents: list[tuple[int, int, str]], registry: Registry
     return found
 
 
-class CompanyComponent:
-    def __init__(self, registry: Registry | None = None) -> None:
-        self.registry = registry or default_registry()
-
-    def __call__(self, doc: Doc) -> Doc:
-        ents = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
-        doc.user_data[USER_DATA_KEY] = companies_in(doc.text, ents, self.registry)
-        return doc
-
-
-@Language.factory("torihiki_companies_v1", requires=["doc.ents"], assigns=["doc.user_data"])
-def make_company_component(nlp: Language, name: str) -> CompanyComponent:
-    return CompanyComponent()
-
-
 def build_nlp(model: str = "ja_ginza", **kwargs: Any) -> Language:
-    """Load GiNZA without the components we do not use, then add the rule component."""
-    nlp = spacy.load(model, exclude=list(UNUSED_COMPONENTS), **kwargs)
-    nlp.add_pipe("torihiki_companies_v1", last=True)
-    return nlp
-
-
-def doc_companies(doc: Doc) -> list[CompanyMention]:
-    value: list[CompanyMention] = doc.user_data.get(USER_DATA_KEY, [])
-    return value
+    """Load GiNZA with only what its NER needs (``tok2vec`` and ``ner``)."""
+    return spacy.load(model, exclude=list(UNUSED_COMPONENTS), **kwargs)
