@@ -172,7 +172,15 @@ STATUS_CUES: list[tuple[DealStatus, re.Pattern[str]]] = [
         ),
     ),
     ("letter_of_intent", re.compile(r"意向書|基本合意|覚書|LOI|趣意書")),
-    ("rumored", re.compile(r"噂|うわさ|関係者によると|関係筋|観測|交渉中|協議中|協議している|検討中|と伝え")),
+    (
+        "rumored",
+        re.compile(
+            r"噂|うわさ|関係者によると|関係筋|観測|交渉中|協議中|協議している|検討中|と伝え"
+            # a media outlet reporting (not quoted: "ブルームバーグは「…」と報じた" is commentary)
+            r"|(?:[米英独仏日]?(?:紙|誌|通信|メディア)|ロイター|ブルームバーグ|WSJ|FT|CNBC)"
+            r"[^、。「」がは]{0,20}(?:(?:が|は)[^。「」]{0,60}?報じ|によると|によれば)"
+        ),
+    ),
     ("planned", re.compile(r"予定|計画|見込み|見通し|方針|目指|めざ|検討|する考え|つもり|へ向け|に向けて")),
     ("announced", re.compile(r"発表|約束|合意|報じ|コミット|明らかに|公表|表明")),
     (
@@ -185,8 +193,25 @@ STATUS_CUES: list[tuple[DealStatus, re.Pattern[str]]] = [
 ]
 
 
-def status_of(text: str) -> DealStatus | None:
+# A transaction verb in the past or perfect ("契約を結んだ", "社債を発行しました", "払い込んでいる"):
+# it happened, even when the sentence goes on "…と発表した" or names a plan elsewhere.
+DONE = re.compile(
+    r"(?:結ん|締結し|発行し|払い込ん|払い込み|設定し|成立し|完了し|実施し|実行し|取得し|買収し|出資し|投資し|"
+    r"集め|調達し|受け取っ|受け取り|受領し|支払っ|払っ|売却し|手にし|手に入れ|借り入れ|借り|主導し|"
+    r"注ぎ込ん|注ぎ込み|出し|購入し|買っ|リースし|引き受け|上乗せされ|成功し|終え|終わっ)"
+    r"(?:た|だ|ました|ている|でいる|ています|でいます|てる|でる|てます|でます|ていた|でいた|ており|でおり"
+    r"|てきた|済み)"
+)
+_BEFORE_DONE = ("denied_or_doubted", "letter_of_intent", "rumored")
+
+
+def status_of(text: str, clause: str | None = None) -> DealStatus | None:
+    """The status cue of a sentence; a done transaction verb counts only in ``clause`` when given
+    (the amount's own clause: "出資しており、6億ドルを投じると発表" announces the second)."""
+    done = DONE.search(text if clause is None else clause)
     for status, pattern in STATUS_CUES:
+        if status not in _BEFORE_DONE and done:
+            return "completed"
         if pattern.search(text):
             return status
-    return None
+    return "completed" if done else None

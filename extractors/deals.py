@@ -789,6 +789,13 @@ def _pick_date(dates: Sequence[DateMention], pos: int) -> DateMention | None:
     return min(cands, key=lambda d: abs(d.start - pos))
 
 
+def _clause_of(text: str, start: int, end: int) -> str:
+    """The clause (between 、 and 。 marks) around ``text[start:end]``."""
+    begin = start - len(_clause_left(text, start))
+    stop = min((i for i in (text.find("、", end), text.find("。", end)) if i >= 0), default=len(text))
+    return text[begin:stop]
+
+
 def _clause_left(text: str, pos: int) -> str:
     left = text[:pos]
     cut = max(left.rfind("、"), left.rfind("。"), left.rfind(","))
@@ -1065,6 +1072,7 @@ def extract_sentence(
             metrics.append(Metric(s0, s1, text, metric_kind_in(text), source or near_company(pos), local))
             seg_start = amount.end
             continue
+        own_status = status_of(text, _clause_of(text, min(pos, trigger.start), max(amount.end, trigger.end)))
         status: DealStatus = own_status or (earlier.status if earlier else "announced")
         payers = [source]
         if deal_type in ("loan", "investment") and trigger.direction in ("give", "receive"):

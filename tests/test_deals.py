@@ -120,6 +120,14 @@ def test_deals_money_that_is_no_deal_is_a_metric(text: str, kind: str) -> None:
         ("NVIDIAのOpenAIへの1000億ドルの投資は実現しない可能性が高い。", "denied_or_doubted"),
         ("OpenAIはソフトバンクから100億ドルを受け取った。", "completed"),
         ("マイクロソフトはネビウスと174億ドルの契約を発表した。", "announced"),
+        # a transaction verb in the past: done, even when "…と発表した" follows
+        ("マイクロソフトはネビウスと174億ドルの契約を結んだと発表した。", "completed"),
+        ("ソフトバンクグループはOpenAIに225億ドルを追加で払い込みました。", "completed"),
+        # only the amount's own clause counts
+        ("コアウィーブにはNVIDIAも出資しており、9月には6億ドル以上を投じると発表した。", "announced"),
+        # a media outlet's report
+        ("米CNBCによると、NVIDIAはGroqの資産を約200億ドルで取得する。", "rumored"),
+        ("OpenAIがオラクルと3000億ドルの契約を結んだと、米紙が報じた。", "rumored"),
     ],
 )
 def test_deals_status_cues(text: str, status: str) -> None:

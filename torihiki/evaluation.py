@@ -139,12 +139,14 @@ class DocScore:
     strict: PRF
     parties_ok: int = 0
     type_ok: int = 0
+    status_ok: int = 0
     date_ok: int = 0
     date_total: int = 0
     metric_confusions: int = 0
     misses: list[Mapping[str, Any]] = field(default_factory=list)
     false_positives: list[Mapping[str, Any]] = field(default_factory=list)
     wrong: list[tuple[Mapping[str, Any], Mapping[str, Any]]] = field(default_factory=list)
+    wrong_status: list[tuple[Mapping[str, Any], Mapping[str, Any]]] = field(default_factory=list)
 
 
 @dataclass
@@ -177,6 +179,7 @@ class Score:
                        "matched": s.matched, "predicted": s.predicted, "gold": s.gold},
             "parties": self.share("parties_ok"),
             "deal_type": self.share("type_ok"),
+            "status": self.share("status_ok"),
             "date": self.share("date_ok"),
             "metric_confusions": self.metric_confusions,
         }
@@ -209,6 +212,9 @@ def score(
             g, p = golds[gi], preds[pi]
             ds.parties_ok += _parties_ok(p, g)
             ds.type_ok += p.get("deal_type") == g.get("deal_type")
+            ds.status_ok += p.get("status") == g.get("status")
+            if p.get("status") != g.get("status"):
+                ds.wrong_status.append((g, p))
             if g.get("date"):
                 ds.date_total += 1
                 ds.date_ok += _date_ok(p, g)
@@ -247,7 +253,8 @@ def format_report(result: Score, *, verbose: bool = False) -> str:
         f"  ({a.matched} matched / {a.predicted} predicted / {a.gold} gold)",
         f"strict        P {s.precision:.3f}  R {s.recall:.3f}  F1 {s.f1:.3f}",
         f"among amount-level matches: parties {result.share('parties_ok'):.3f}  "
-        f"deal_type {result.share('type_ok'):.3f}  date {result.share('date_ok'):.3f}",
+        f"deal_type {result.share('type_ok'):.3f}  date {result.share('date_ok'):.3f}  "
+        f"status {result.share('status_ok'):.3f}",
         f"metrics exported as deals: {result.metric_confusions}",
     ]
     if verbose:
@@ -265,4 +272,7 @@ def format_report(result: Score, *, verbose: bool = False) -> str:
                     f" [{p.get('deal_type')}] {p.get('date')} | {g.get('evidence')}"
                     + (f" || pred: {p.get('evidence')}" if p.get("evidence") != g.get("evidence") else "")
                 )
+            for g, p in d.wrong_status:
+                lines.append(f"STATUS {d.doc}: {g.get('amount_text')} gold {g.get('status')} / got "
+                             f"{p.get('status')} | {p.get('evidence')}")
     return "\n".join(lines)
