@@ -52,6 +52,7 @@ TRIGGERS = [
     _t(r"融資枠|コミットメント・?ライン|融資を受け|借り換え|(?:ブリッジ)?ローン", "loan", "receive"),
     _t(r"売り出|売出し", "equity_offering", "issue"),
     _t(r"助成|補助金", "other", "receive"),
+    _t(r"支援", "other", "give", 1),  # "ラピダスには国が1兆円超を支援": funding without a kind
     _t(r"融資|貸し?付け|貸出し?|クレジット(?:・)?ライン|与信", "loan", "give"),
     _t(r"借り?入れ|借入|借りる|借りた", "loan", "receive"),
     # 投資家/投資会社 are people and firms, not the act of investing.
@@ -111,6 +112,7 @@ METRIC_CUES: list[tuple[MetricKind, re.Pattern[str]]] = [
         "revenue",
         re.compile(
             r"売上|売り上げ|収益|収入|稼い|稼ぐ|稼ぎ|経常収益|ARR|営業利益|純利益|利益|黒字|受注残|RPO|残存履行義務"
+            r"|売却益|評価益|差益|益を計上"
         ),
     ),
     ("loss", re.compile(r"損失|赤字|純損|失う|失っ|失い|燃や|燃焼|資金消費|バーン")),
@@ -197,7 +199,7 @@ STATUS_CUES: list[tuple[DealStatus, re.Pattern[str]]] = [
 # it happened, even when the sentence goes on "…と発表した" or names a plan elsewhere.
 DONE = re.compile(
     r"(?:結ん|締結し|発行し|払い込ん|払い込み|設定し|成立し|完了し|実施し|実行し|取得し|買収し|出資し|投資し|"
-    r"集め|調達し|受け取っ|受け取り|受領し|支払っ|払っ|売却し|手にし|手に入れ|借り入れ|借り|主導し|"
+    r"集め|調達し|受け取っ|受け取り|受領し|受け入れ|受け|支払っ|払っ|売却し|手にし|手に入れ|借り入れ|借り|主導し|"
     r"注ぎ込ん|注ぎ込み|出し|購入し|買っ|リースし|引き受け|上乗せされ|成功し|終え|終わっ)"
     r"(?:た|だ|ました|ている|でいる|ています|でいます|てる|でる|てます|でます|ていた|でいた|ており|でおり"
     r"|てきた|済み)"

@@ -276,7 +276,7 @@ def _nonparty_subject(text: str, parties: Sequence[Party], pos: int) -> bool:
 
 
 # 政府 standing alone (not 政府系 "government-affiliated", not inside 米政府 etc.).
-_BARE_GOVERNMENT = re.compile(r"政府(?!系|関係者|高官|筋)")
+_BARE_GOVERNMENT = re.compile(r"政府(?!系|関係者|高官|筋)|(?<![一-龥々])国(?=が|は|から|も|として)")
 DEFAULT_COUNTRY = "Japan"  # a Japanese text's unqualified 政府
 
 
@@ -299,7 +299,12 @@ _NATIONALITY = re.compile(r"の?(?:[A-Za-zァ-ヺー]|半導体|大手|企業|�
 
 # "英国のAI関連企業に…20億ポンドを投資": a deal whose recipient is a kind, not a name.
 _GENERIC_RECIPIENT = re.compile(
-    r"(?:企業|会社|新興(?:企業)?|スタートアップ|事業者)(?:群|など|数社)?(?:に対し(?:て)?|に向けて|に|へ|への)"
+    r"(?:企業|会社|新興(?:企業)?|スタートアップ|事業者|事業|部門|子会社)(?:群|など|数社)?"
+    r"(?:に対し(?:て)?|に向けて|に|へ|への|を)"
+)
+# "データセンターに800億ドルを投資する": spending on one's own facilities (capex), not a deal.
+_FACILITY = re.compile(
+    r"(?:データ・?センター|工場|設備|拠点|施設|インフラ|研究開発|サーバー)(?:の(?:建設|整備|増強))?(?:に|へ|への)$"
 )
 _STAKE_PERCENT = re.compile(r"株(?:式)?(?:の|を)?\s*(?:約|最大)?\s*(\d{1,2}(?:\.\d+)?)\s*[%％]")
 _CONTROL = re.compile(r"TOB|買収|子会社化|株式公開買い?付け?|経営統合|傘下")
@@ -344,9 +349,12 @@ def _sold_stake(view: SentenceView, c: CompanyMention) -> bool:
     """
     if not _STAKE_SOLD.match(view.text, c.end):
         return False
+    def seller(o: CompanyMention) -> bool:
+        headline = o.start <= 1 and view.text[o.end : o.end + 1] == "、"  # "トヨタ、X株を売却"
+        return case_after(view.text, o.end) == "SUBJ" or headline
+
     return any(
-        o.end <= c.start and _party_name(o) is not None and case_after(view.text, o.end) == "SUBJ"
-        for o in view.companies
+        o.end <= c.start and _party_name(o) is not None and seller(o) for o in view.companies
     ) or bool(_ANAPHORA.search(view.text, 0, c.start))
 
 
@@ -533,6 +541,8 @@ def _resolve_type(
         return "compute_contract"
     if trigger.deal_type == "purchase" and capacity:
         return "compute_contract"  # buying cloud capacity
+    if trigger.deal_type == "purchase" and target_sector == "compute" and not CHIP_CUE.search(clause):
+        return "compute_contract"  # "アジュールを2500億ドル分購入": capacity from a cloud provider
     if trigger.deal_type == "partnership" and "compute" in (target_sector, source_sector):
         return "compute_contract"  # a "partnership" with a cloud provider is a capacity contract
     if trigger.deal_type is not None:
@@ -562,11 +572,18 @@ def _resolve_type(
     return "other"
 
 
-def _reinterpret(trigger: Trigger, clause: str) -> Trigger:
-    """調達 of chips is buying them, not raising money ("GPUを総額29万ドルで調達")."""
+def _reinterpret(trigger: Trigger, clause: str, text: str = "") -> Trigger:
+    """調達 of chips is buying them, not raising money ("GPUを総額29万ドルで調達"); a deal noun
+    one receives ("政府から89億ドルの出資を受け入れ", "融資を銀行団から受ける") turns the roles round."""
     if trigger.text == "調達" and CHIP_CUE.search(clause):
         return replace(trigger, deal_type="purchase", direction="buy")
+    if trigger.direction == "give" and _RECEIVED.match(text, trigger.end):
+        return replace(trigger, direction="receive")
     return trigger
+
+
+# "出資を受け入れる", "融資を銀行団から受けた": the subject is on the receiving side.
+_RECEIVED = re.compile(r"を(?:[^、。をがは]{0,12}?から)?受け(?!渡|付|持|継|止|取)")
 
 
 _DEAL_NOUN = re.compile(
@@ -986,8 +1003,24 @@ def extract_sentence(
             seg_start = amount.end
             continue
         clause = _clause_left(text, pos) + text[amount.end : trigger.end]
-        trigger = _reinterpret(trigger, clause)
+        trigger = _reinterpret(trigger, clause, text)
+        if (
+            trigger.text == "リース"
+            and any(p.case == "DAT" and p.start < trigger.start for p in parties)
+            and not any(p.case == "FROM" for p in parties)
+        ):
+            trigger = replace(trigger, direction="sell")  # "AはBにGPUをリースする": A is the lessor
         source, target = _roles(trigger, parties, pos, seg_start, text)
+        if (
+            trigger.deal_type == "investment"
+            and trigger.direction == "give"
+            and not any(p.case in ("DAT", "ADJ") for p in parties)
+            and _FACILITY.search(_clause_left(text, pos))
+        ):
+            # "今年度にAIデータセンターに約800億ドルを投資する": building its own capacity
+            metrics.append(Metric(s0, s1, text, "capex", source or near_company(pos), local))
+            seg_start = amount.end
+            continue
         sector = default_registry().sector
         deal_type = _resolve_type(trigger, clause, text, triggers, sector(target), sector(source))
         if deal_type == "acquisition" and _minority_stake(text):
@@ -1057,10 +1090,15 @@ def extract_sentence(
             and _is_jv(target)
             and (trigger.deal_type is None or trigger.strength < 2 or jv_after is not None)
         ):
-            # A joint programme (Stargate) sized as a whole: the parties pool into it.
-            deal_type, source = "partnership", None
+            # A joint programme (Stargate) sized as a whole: the parties pool into it; one
+            # contributor named alone ("ソフトバンクは…計画に190億ドルを拠出") keeps its share.
+            alone = source is not None and not any(p.case in ("WITH", "LIST") for p in parties)
+            deal_type = "partnership"
+            source = source if alone and jv_after is None and trigger.direction == "give" else None
         sizes_deal = bool(_SIZES_A_DEAL.match(text, amount.end))
-        generic = trigger.direction == "give" and bool(_GENERIC_RECIPIENT.search(_clause_left(text, pos)))
+        generic = trigger.direction in ("give", "buy") and bool(
+            _GENERIC_RECIPIENT.search(_clause_left(text, pos) + text[amount.end : trigger.end + 2])
+        )
         keep_one_sided = source is not None and (
             deal_type == "loan"
             or sizes_deal

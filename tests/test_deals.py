@@ -103,6 +103,8 @@ def test_deals_roles_and_types(text: str, expected: list[tuple[object, ...]]) ->
         ("オラクルは1000億ドルを超える負債を抱えている。", "debt_outstanding"),
         ("もしOpenAIが1000億ドルを手に入れたら、何に使うだろうか。", "other"),
         ("1兆ドル規模の企業がこれほど脆いとは思わなかった。", "other"),
+        ("富士通は、英国子会社の株式をすべて売却し、約500億円の売却益を計上した。", "revenue"),
+        ("マイクロソフトは、今年度にAIデータセンターに約800億ドルを投資する計画だ。", "capex"),
     ],
 )
 def test_deals_money_that_is_no_deal_is_a_metric(text: str, kind: str) -> None:
@@ -346,6 +348,42 @@ def test_deals_context_and_non_parties(text: str, expected: list[tuple[object, .
         (
             "エヌビディアは、英国のAI関連企業に今後5年間で計20億ポンドを投資すると発表した。",
             [("NVIDIA", None, "investment", 2_000_000_000)],
+        ),
+        # a headline seller of another company's shares
+        ("トヨタ、デンソー株を売却　約1000億円", [(None, "Toyota Motor", "other", 100_000_000_000)]),
+        # an acquirer buying an unnamed business: a one-sided deal
+        (
+            "日立製作所は、独電機大手の送電事業を約1兆円で買収する。",
+            [("Hitachi", None, "acquisition", 1_000_000_000_000)],
+        ),
+        # receiving an investment or a loan turns the roles round
+        (
+            "インテルは米政府から89億ドルの出資を受け入れ、政府は同社株の約10%を保有する。",
+            [("US Government", "Intel", "investment", 8_900_000_000)],
+        ),
+        (
+            "オラクルは、ミシガン州のデータセンター向けに380億ドルの融資を銀行団から受ける。",
+            [(None, "Oracle", "loan", 38_000_000_000)],
+        ),
+        # buying a cloud provider's service is a capacity contract
+        (
+            "オープンAIはマイクロソフトとの契約を見直し、今後アジュールを2500億ドル分追加購入することで合意した。",
+            [("OpenAI", "Microsoft", "compute_contract", 250_000_000_000)],
+        ),
+        # one contributor to a joint programme keeps its name
+        (
+            "ソフトバンクは、米スターゲート計画に190億ドルを拠出する。",
+            [("SoftBank", "Stargate", "partnership", 19_000_000_000)],
+        ),
+        # 国 as the state; 支援 with an amount is funding
+        (
+            "ラピダスには国が累計で1兆7000億円超を支援している。",
+            [("Government of Japan", "Rapidus", "other", 1_700_000_000_000)],
+        ),
+        # the lessor is the subject of "Bに…リースする"; the lessee pays
+        (
+            "東京センチュリーは、さくらインターネットにGPUサーバーを約120億円でリースする。",
+            [("Sakura Internet", "Tokyo Century", "lease", 12_000_000_000)],
         ),
         # a short katakana name (メタ) is a party
         (
