@@ -300,6 +300,24 @@ DECISIONS = [
     ("中国電力", "Chugoku Electric Power"),  # not China
     ("インドネシア", "Indonesia"),  # not India
     ("Dario", "JustDario"),  # Dario Amodei only under his full name
+    ("住信SBIネット銀行", "SBI Sumishin Net Bank"),  # not SBI Holdings
+    ("日鉄", "Nippon Steel"),
+    ("新日鉄住金", "Nippon Steel"),  # former name
+    ("日鉄鉱業", "Nittetsu Mining"),  # not in the Nippon Steel group
+    ("USスチール", "U.S. Steel"),
+    ("財務省", "Ministry of Finance Japan"),  # bare 財務省 in Japanese news
+    ("米財務省", "US Department of the Treasury"),
+    ("中国商務省", "MOFCOM"),  # not China + a bare 商務省
+    ("JICA", "JICA"),  # not JIC
+    ("CFTC", "CFTC"),  # not FTC
+    ("NTTコムウェア", "NTT Comware"),  # not NTTコム (NTT Communications)
+    ("楽天銀行", "Rakuten Bank"),
+    ("三井住友トラスト", "Sumitomo Mitsui Trust Group"),
+    ("SMBC日興証券", "SMBC Nikko Securities"),
+    ("三菱UFJモルガン・スタンレー証券", "Mitsubishi UFJ Morgan Stanley Securities"),
+    ("ゆうちょ銀行", "Japan Post Bank"),
+    ("セブン&アイ", "Seven & i Holdings"),
+    ("クシュタール", "Alimentation Couche-Tard"),
 ]
 
 
@@ -341,6 +359,22 @@ RISKY = [
     "Ed",
     "JD",
     "オープンな理想",  # seed 000 mistranslation, not a name
+    "アイシン",  # アイシング (icing); Aisin only under its corporate forms
+    "三井住友",  # starts 三井住友建設, 三井住友海上 ...
+    "荏原",  # a Tokyo district
+    "キリン",  # giraffe
+    "武田",  # surname
+    "川崎",  # the city
+    "中電",  # Chubu or Chugoku Electric
+    "JT",  # inside JTB / OJT (Latin aliases also match inside capitals)
+    "MOF",  # metal-organic framework
+    "BIS",  # the US bureau or the Bank for International Settlements
+    "IDC",  # also "internet data centre"
+    "Treasury",  # Treasuries (bonds)
+    "Turkey",  # the bird
+    "Suzuki",  # surname
+    "メキシコ",  # inside ニューメキシコ (a US state)
+    "孫氏",  # Sun Tzu
 ]
 
 
@@ -354,3 +388,30 @@ def test_registry_data_sectors_are_known(sector: str) -> None:
     tagged = [e["name"] for e in entries() if e.get("sector") == sector]
     assert len(tagged) >= 10
     assert all(e.get("sector") in (None, "compute", "hardware") for e in entries())
+
+
+# Leftmost-longest decisions that only show in running text (through the
+# registry's matcher rather than the YAML): a longer name wins over a name inside
+# it, and a short katakana name does not match inside another katakana word.
+TEXT_MATCHES = [
+    ("ドコモが住信SBIネット銀行を買収",
+     [("ドコモ", "NTT Docomo"), ("住信SBIネット銀行", "SBI Sumishin Net Bank")]),
+    ("SBIホールディングスとSBI新生銀行",
+     [("SBIホールディングス", "SBI Holdings"), ("SBI新生銀行", "SBI Shinsei Bank")]),
+    ("ニューメキシコ州のデータセンター", []),  # not the country Mexico (not registered)
+    ("リチウムイオン電池の増産", []),  # イオン (Aeon) stays out of katakana words
+    ("日本製鉄がUSスチールを買収", [("日本製鉄", "Nippon Steel"), ("USスチール", "U.S. Steel")]),
+    ("米国防総省と契約", [("米国防総省", "US Department of Defense")]),  # not 米国 + 防総省
+]
+
+
+@cache
+def registry() -> Any:
+    from extractors.registry import Registry, load_entities
+
+    return Registry(load_entities(DATA))
+
+
+@pytest.mark.parametrize(("text", "expected"), TEXT_MATCHES)
+def test_registry_data_longest_name_wins_in_text(text: str, expected: list[tuple[str, str]]) -> None:
+    assert [(m.text, m.canonical) for m in registry().find(text)] == expected
