@@ -4,7 +4,7 @@ Data flow::
 
     raw text ─fold_for_nlp─▶ folded text ─split_sentences─▶ sentences
         every sentence: registry companies, money, dates  (cheap, character rules)
-        gated sentences (needs_ner: a deal cue, fewer than two registry parties)
+        gated sentences (needs_ner: an amount with a deal word, or a transaction word)
             ─SudachiPy─▶ name candidates (extractors.candidates): tokens no registry
             name, amount, date or everyday word explains
             ─▶ GiNZA NER on a window of a few tokens around them (batched)
@@ -62,21 +62,18 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def needs_ner(text: str, money: Sequence[MoneyAmount], companies: Sequence[CompanyMention]) -> bool:
+def needs_ner(text: str, money: Sequence[MoneyAmount]) -> bool:
     """Whether an unverified company (the only thing GiNZA adds) could change a deal record here.
 
     A deal is read from a sentence with an amount and a deal word, or, without
-    an amount, from a word that names a transaction (strength 2) between two
-    named parties.  GiNZA runs there only while fewer than two distinct
-    registry parties are named: with both sides known, a third, unknown name
-    does not change who pays whom.  Sentences without these cues give metrics
-    or nothing, whatever GiNZA finds.  Within these sentences :func:`ner_jobs`
-    narrows GiNZA down to the tokens that could name a company.
-    ``extract_document(ner_everywhere=True)`` measures what this costs
-    (``torihiki bench`` reports both F1 figures).
+    an amount, from a word that names a transaction (strength 2).  Sentences
+    without these cues give metrics or nothing, whatever GiNZA finds.  Two
+    registry parties do not make GiNZA useless: a third, unknown one may be a
+    co-investor (AとBが主導するラウンド) or the one who pays.  Within these
+    sentences :func:`ner_jobs` narrows GiNZA down to the tokens that could
+    name a company.  ``extract_document(ner_everywhere=True)`` measures what
+    this costs (``torihiki bench`` reports both F1 figures).
     """
-    if len({c.canonical for c in companies if c.kind in PARTY_KINDS}) >= 2:
-        return False
     triggers = find_triggers(text)
     if money:
         return bool(triggers)
@@ -108,7 +105,7 @@ def ner_jobs(
     """The windows of gated sentences (:func:`needs_ner`) around tokens that could name a new company."""
     jobs: list[NerJob] = []
     for i, text in enumerate(sentences):
-        if not needs_ner(text, money[i], companies[i]):
+        if not needs_ner(text, money[i]):
             continue
         explained = _spans(companies[i]) + _spans(money[i]) + _spans(dates[i])
         tokens = tokenize(text, sudachi)

@@ -1,4 +1,4 @@
-"""``torihiki bench`` and what it measures: the GiNZA gate, process-tree memory, the JSON figures.
+"""``torihiki bench`` and what it measures: process-tree memory, the JSON figures.
 
 No test here asserts a time: timings depend on the machine and its load.
 """
@@ -12,33 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from extractors.document import needs_ner
-from extractors.money import find_money
-from extractors.registry import default_registry
 from tests.conftest import CORPUS
 from torihiki.bench import TreeMemory, tree_rss_bytes
-
-
-@pytest.mark.parametrize(
-    ("sentence", "expected"),
-    [
-        # An amount and a deal word, fewer than two registry parties: an unknown name may be a party.
-        ("同社は100億ドルを調達した。", True),
-        ("テトラ精機はNVIDIAから20億ドルの出資を受けた。", True),
-        # Both sides already named by the registry.
-        ("NVIDIAはOpenAIに1000億ドルを投資する。", False),
-        # An amount without a deal word is a metric, whoever is named.
-        ("NVIDIAの売上高は300億ドルだった。", False),
-        # Without an amount only a word that names a transaction makes a deal.
-        ("テトラ精機はNVIDIAを買収すると発表した。", True),
-        ("両社は株式を取得した。", True),
-        ("テトラ精機はNVIDIAと提携した。", False),
-        ("NVIDIAとOpenAIは提携した。", False),
-        ("今日は晴れている。", False),
-    ],
-)
-def test_needs_ner_only_where_an_unknown_company_could_change_a_deal(sentence: str, expected: bool) -> None:
-    assert needs_ner(sentence, find_money(sentence), default_registry().find(sentence)) is expected
 
 
 def test_tree_memory_counts_child_processes() -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from extractors.candidates import Token, _own_tokenizer, name_candidates, ner_windows, tokenize
 from extractors.dates import find_dates
-from extractors.document import NerJob, extract_document, ginza_entities, ner_jobs
+from extractors.document import NerJob, extract_document, ginza_entities, needs_ner, ner_jobs
 from extractors.money import find_money
 from extractors.registry import Entity, Registry
 from extractors.types import DocumentExtraction
@@ -36,6 +36,26 @@ REGISTRY = Registry(
 def _explained(sentence: str) -> list[tuple[int, int]]:
     items = [*REGISTRY.find(sentence), *find_money(sentence), *find_dates(sentence, PUB)]
     return [(x.start, x.end) for x in items]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # An amount and a deal word: an unknown name may be a party.
+        ("当社は50億円を調達した。", True),
+        ("北斗精機はNVIDIAから20億ドルの出資を受けた。", True),
+        # Even with both sides named: a third name may be a co-investor.
+        ("NVIDIAとアトラス・パートナーズが主導するラウンドで、OpenAIは60億ドルを集めた。", True),
+        # An amount without a deal word is a metric, whoever is named.
+        ("北斗精機の営業利益は30億円だった。", False),
+        # Without an amount only a word that names a transaction makes a deal.
+        ("北斗精機は東邦電機を買収すると発表した。", True),
+        ("北斗精機は東邦電機と提携した。", False),
+        ("明日は雨が降るだろう。", False),
+    ],
+)
+def test_needs_ner_where_an_unknown_company_could_change_a_deal(sentence: str, expected: bool) -> None:
+    assert needs_ner(sentence, find_money(sentence)) is expected
 
 
 @pytest.mark.parametrize(
@@ -100,8 +120,8 @@ LONG = (
         (LONG, ["任天堂", "KADOKAWA"], "設備投資の一環"),
         # Gated, but every name is explained: GiNZA would add nothing.
         ("エヌビディアは20億ドルの出資を受けた。", [], None),
-        # Not gated: both parties come from the registry.
-        ("任天堂はNVIDIAとOpenAIに20億ドルを出資する。", [], None),
+        # Both parties from the registry: a third name still gets its window.
+        ("任天堂はNVIDIAとOpenAIに20億ドルを出資する。", ["任天堂"], None),
         # Not gated: an amount without a deal word is a metric.
         ("任天堂の売上高は20億ドルだった。", [], None),
     ],
@@ -170,9 +190,11 @@ def _records(ex: DocumentExtraction) -> tuple[list[tuple[str | None, ...]], list
         ("オリオン通信は北斗銀行から500億円を借り入れる。", "北斗銀行"),
         ("任天堂はNVIDIAから半導体を20億ドル分購入する。", "任天堂"),
         ("富士通は、英国の子会社をKDDIに約30億円で売却した。", "富士通"),
+        # Two registry parties and a third, unknown co-investor.
+        ("OpenAIは、NVIDIAと米Atlas Ventureが主導するラウンドで60億ドルを調達した。", "米Atlas Venture"),
         # A long sentence: GiNZA reads two windows, not the whole of it.
         (LONG, None),
-        # Two registry parties: no GiNZA at all, and nothing unverified.
+        # Two registry parties and nothing else name-like: no GiNZA at all.
         ("NVIDIAは、OpenAIに1000億ドルを投資する。", None),
     ],
 )
