@@ -42,7 +42,12 @@ def _t(
 TRIGGERS = [
     _t(r"リースバック|セール・?アンド・?リースバック", "lease", "buy"),
     _t(r"株式公開買い?付け?|TOB|買収|経営統合|子会社化|傘下に(?:収め|入れ)|取得", "acquisition", "buy"),
-    _t(r"社債|債券|起債|ボンド|転換社債|(?:債務|負債|債)(?:証書)?を?発行", "bond", "issue"),
+    _t(
+        r"転換社債型新株予約権付社債|新株予約権付社債|転換社債|社債|債券|起債|ボンド|CB(?![A-Za-z])"
+        r"|(?:債務|負債|債)(?:証書)?を?発行",
+        "bond",
+        "issue",
+    ),
     _t(
         r"増資|公募|株式(?:の)?売り?出し|新株|株式(?:を)?(?:売却|投棄|放出)|IPO|新規株式公開"
         r"|上場(?=し|する|に(?:伴|合わせ|あわせ)|時に)",
@@ -51,7 +56,7 @@ TRIGGERS = [
     ),
     _t(r"融資枠|コミットメント・?ライン|融資を受け|借り換え|(?:ブリッジ)?ローン", "loan", "receive"),
     _t(r"売り出|売出し", "equity_offering", "issue"),
-    _t(r"助成|補助金", "other", "receive"),
+    _t(r"助成|補助金|補助", "other", "give"),  # "…から助成を受ける" turns round (deals._RECEIVED)
     _t(r"支援", "other", "give", 1),  # "ラピダスには国が1兆円超を支援": funding without a kind
     _t(r"融資|貸し?付け|貸出し?|クレジット(?:・)?ライン|与信", "loan", "give"),
     _t(r"借り?入れ|借入|借りる|借りた", "loan", "receive"),
@@ -74,7 +79,12 @@ TRIGGERS = [
     _t(r"購入|買い取|買い入れ|買う|買った|買っ|発注|導入", "purchase", "buy"),
     _t(r"販売|売却|売った|売る|供給|納入|受注|売れ", "purchase", "sell"),
     _t(r"受け取|受領|獲得|集め|調達|手に(?:し|入れ)", None, "receive", 1),
-    _t(r"注ぎ込|つぎ込|投じ|拠出|払い込|払込|(?<=[をがルン円ド])出(?:す|し)", "investment", "give", 1),
+    _t(
+        r"注ぎ込|つぎ込|投じ|拠出|払い込|払込|(?<=[をがルン円ド])出(?:す|し)|(?<=[をルン円ド])入れ(?:る|た|て)",
+        "investment",
+        "give",
+        1,
+    ),
     _t(r"支払|払う|払っ|費や|負担|コミット|約束", None, "give", 1),
     _t(r"提携|パートナーシップ|協業|合弁|共同事業|枠組み", "partnership", "mutual", 1),
     _t(r"契約|合意|締結|取引|ディール|提供", None, "mutual", 1),
@@ -85,7 +95,9 @@ COMPUTE_CUE = re.compile(
     r"クラウド|計算|コンピューティング|演算|処理能力|データ・?セ(?:ン)?ター|インフラ|GPU(?:クラスター|容量)|容量|Azure|AWS"
 )
 # Narrower: the thing bought is capacity itself ("クラウドの容量を買い取る").
-CAPACITY_CUE = re.compile(r"クラウド|計算能力|コンピューティング|演算能力|処理能力|容量|Azure")
+CAPACITY_CUE = re.compile(
+    r"クラウド|計算能力|計算資源|計算契約|コンピューティング|演算能力|処理能力|容量|Azure"
+)
 CHIP_CUE = re.compile(r"チップ|GPU|半導体|プロセッサ|アクセラレータ|サーバー|システム|製品|ライセンス")
 
 
@@ -117,10 +129,10 @@ METRIC_CUES: list[tuple[MetricKind, re.Pattern[str]]] = [
     ),
     ("loss", re.compile(r"損失|赤字|純損|失う|失っ|失い|燃や|燃焼|資金消費|バーン")),
     ("cash", re.compile(r"現金|手元資金|有価証券|キャッシュ|現預金")),
-    ("debt_outstanding", re.compile(r"負債|借金|債務|有利子")),
+    ("debt_outstanding", re.compile(r"負債|借金|債務|有利子|融資残高|貸出残高|残高")),
     ("capex", re.compile(r"設備投資|資本支出|資本的支出|CAPEX|capex|Capex")),
     ("buyback", re.compile(r"自社株買い|自社株")),
-    ("other", re.compile(r"注文|応募|需要")),
+    ("other", re.compile(r"注文|応募|需要|市場規模|市場は|市場が")),
     ("funding_need", re.compile(r"不足|資金需要|必要な資金|必要とな|足りな|ギャップ|穴")),
     ("cost", re.compile(r"費用|コスト|経費|支出|かかる|かかっ|建設費|訓練費|値段|価格")),
 ]
@@ -143,6 +155,13 @@ def metric_kind_near(text: str, start: int, end: int, window: int = 10) -> Metri
         idx = left.rfind(stop)
         if idx >= 0:
             left = left[idx + 1 :]
+    clause = text[: start]
+    clause = clause[max(clause.rfind("、"), clause.rfind("。")) + 1 :]
+    for kind, pattern in METRIC_CUES:
+        # "キオクシアの有利子負債は昨年12月末時点で約1兆1000億円あり": the clause's topic
+        topic = re.search(rf"(?:{pattern.pattern})[^はがを]{{0,3}}(?:は|が|も|を)", clause)
+        if topic and kind != "other":
+            return kind
     right = text[end : end + 8]
     right_m = re.match(r"(?:以上|超|強|程度|規模|相当|分)?(?:もの|の|に上る|に達する|に達した|を)?", right)
     tail = right[right_m.end() if right_m else 0 :]

@@ -69,7 +69,9 @@ class Party:
 _NAME_TAIL = re.compile(
     r"(?:社|氏|さん|側|自身|陣営|グループ)?[」』\"”]?\s*(?:[（(][^（()）]{1,24}[)）])?\s*(?:など|等|ら)?"
     # "…みずほ銀行の3行は", "…など4社が": the count of the names listed before
-    r"(?:の?(?:[0-9]{1,2}|[一二三四五六七八九十]{1,2})(?:行|社|グループ))?"
+    r"(?:の?(?:[0-9]{1,2}|[一二三四五六七八九十]{1,2})(?:行|社|グループ|メガバンク))?"
+    # "…などの銀行団から", "…を中心とする銀行団と": the group the names lead
+    r"(?:(?:を中心と(?:する|した)|の)(?:銀行団|融資団|投資家連合|投資家グループ|連合|コンソーシアム))?"
     # "DeepSeekのような企業が": the company stands for the phrase's role.
     r"(?:のような|といった)?(?:企業|会社)?"
 )
@@ -207,8 +209,10 @@ def _parties(view: SentenceView, previous: Sequence[SentenceView]) -> list[Party
     for m in _BARE_GOVERNMENT.finditer(view.text):
         if not any(c.start <= m.start() < c.end for c in view.companies):
             government = _government_of(_last_country(view, previous, m.start()))
-            parties.append(Party(government, m.start(), m.end(), case_after(view.text, m.end()),
-                                 _is_topic(view.text, m.end())))
+            gcase = case_after(view.text, m.end())
+            if gcase == "LIST" and m.start() <= 1:
+                gcase = "SUBJ"  # headline: "政府、ラピダスに1兆円超の追加支援へ"
+            parties.append(Party(government, m.start(), m.end(), gcase, _is_topic(view.text, m.end())))
     for m in _PROGRAMME_ANAPHORA.finditer(view.text):
         jv = _recent_of_kind(previous, view, "jv")
         if jv is not None:
@@ -327,7 +331,7 @@ def _country_of(name: str) -> str:
 def _government_of(country: str) -> str:
     entities = default_registry().entities
     govs = [e.name for e in entities.values() if e.kind == "government" and e.parent == country]
-    return govs[0] if govs else country
+    return govs[0] if govs else f"Government of {country}"
 
 
 _MARKET_DEALS = frozenset({"bond", "equity_offering"})
@@ -455,7 +459,9 @@ def _previous_subject(previous: Sequence[SentenceView], depth: int = 2) -> str |
     return None
 
 
-_CONTINUES = re.compile(r"このうち|そのうち|うち|最初の|残り|残る|追加|これに|第[1-9一二三]弾|内訳")
+_CONTINUES = re.compile(r"このうち|そのうち|うち|最初の|残り|残る|追加|これに|第[1-9一二三]弾|内訳|それぞれ")
+# "Aがそれぞれ", "Aが各": each of the names before pays the same way.
+_EACH = re.compile(r"(?:社|など)?(?:が|は|も)?(?:それぞれ|各々|おのおの|各自)")
 # A verb between a が-subject and the amount makes it a relative clause ("OpenAIが実施する総額…").
 _VERB_IN_GAP = re.compile(r"する|した|される|された|ている|ていた|れる|れた|行う|行った")
 _JAPAN_US = re.compile(r"対米投(?:資|融資)|日米(?:間|の)?(?:投資|合意)")
@@ -559,7 +565,10 @@ def _resolve_type(
             if t.deal_type in _STRONG_FROM_CONTEXT and t.direction in ("issue", "receive", "give"):
                 return _STRONG_FROM_CONTEXT[t.deal_type]
         return "investment"
-    # Who the seller is speaks first, then the clause around the amount, then the sentence.
+    # Capacity bought speaks first ("Cerebrasと100億ドル超の計算契約"), then who the seller is,
+    # then the clause around the amount, then the sentence.
+    if capacity:
+        return "compute_contract"
     if target_sector == "hardware":
         return "purchase"
     if "compute" in (target_sector, source_sector):
@@ -579,11 +588,21 @@ def _reinterpret(trigger: Trigger, clause: str, text: str = "") -> Trigger:
         return replace(trigger, deal_type="purchase", direction="buy")
     if trigger.direction == "give" and _RECEIVED.match(text, trigger.end):
         return replace(trigger, direction="receive")
+    if trigger.direction == "buy" and _PASSIVE.match(text, trigger.end):
+        return replace(trigger, direction="sell")  # "XはYに買収された": Y buys X
+    if trigger.direction == "give" and _FROM_PHRASE.search(_clause_left(text, trigger.start)):
+        return replace(trigger, direction="receive")  # "3メガバンクなどから4000億円の協調融資"
     return trigger
 
 
-# "出資を受け入れる", "融資を銀行団から受けた": the subject is on the receiving side.
-_RECEIVED = re.compile(r"を(?:[^、。をがは]{0,12}?から)?受け(?!渡|付|持|継|止|取)")
+# "買収された", "買収される": the subject is the one bought.
+_PASSIVE = re.compile(r"(?:さ|を受け)(?:れ|た|る)")
+# "銀行団から", "3メガバンクなどから": the money comes from a group named by its kind.
+_FROM_PHRASE = re.compile(r"(?:行|団|など|ファンド|投資家|機関|連合|各社)から")
+
+
+# "出資を受け入れる", "融資を銀行団から受けた", "補助金をもらう": the subject receives.
+_RECEIVED = re.compile(r"を(?:[^、。をがは]{0,12}?から)?(?:受け(?!渡|付|持|継|止|取)|もら|得)")
 
 
 _DEAL_NOUN = re.compile(
@@ -646,7 +665,12 @@ def _roles(
         topic = topics[-1]
         parties = [p if p is not topic else Party(p.name, p.start, p.end, "DAT") for p in parties]
         subj = agent_ga
-    lead = _coordinated_subject(parties, subj)
+    distributive = subj is not None and bool(_EACH.match(text, subj.end))
+    if distributive and subj is not None:
+        # "AとBがそれぞれ1千億円を拠出": A and B pay alike; neither is the other's counterparty.
+        together = {p.name for p in parties if p.case == "WITH" and p.end <= subj.start}
+        parties = [p for p in parties if p.name not in together]
+    lead = None if distributive else _coordinated_subject(parties, subj)
     if lead is not None and subj is not None:
         # "AとBは…契約": A is the party the sentence is about, B its counterparty.
         parties = [
@@ -682,11 +706,11 @@ def _roles(
         target_p = (
             _nearest(in_segment, ("DAT", "ADJ", "GEN"), before=pos, exclude=subject)
             or _nearest(parties, ("DAT", "ADJ"), before=pos, exclude=subject)
-            or _nearest([p for p in parties if not p.topic], ("SUBJ",), before=pos, exclude=subject)
+            or _nearest([p for p in in_segment if not p.topic], ("SUBJ",), before=pos, exclude=subject)
             or _nearest(in_segment, ("NONE",), before=pos, exclude=subject)
             or _nearest(parties, ("DAT", "ADJ", "GEN", "OBJ"), after=pos, exclude=subject)
             or _nearest(parties, ("GEN", "OBJ"), before=pos, exclude=subject)
-            or _nearest(parties, ("WITH",), exclude=subject)  # "AとBは…投資に向けて合意"
+            or _nearest(in_segment, ("WITH",), exclude=subject)  # "AとBは…投資に向けて合意"
         )
         source_p = _nearest(parties, ("FROM",), before=pos)
         source = subject or (source_p.name if source_p else None)
@@ -765,6 +789,8 @@ def _roles(
     return source, target
 
 
+_SPLIT_PAYERS = frozenset({"loan", "investment", "acquisition", "purchase"})
+_LENDERS = frozenset({"bank", "fund", "government"})
 # "JPモルガン・チェースと三菱UFJ銀行が主導する", "米Blackstoneと米Magnetar Capitalが".
 _CONJUNCT_GAP = re.compile(r"(?:社|氏)?[」』]?\s*(?:と|、|,)\s*(?:米|英|仏|独|中|韓|日|台|欧)?\s*")
 
@@ -956,6 +982,8 @@ def extract_sentence(
     metrics: list[Metric] = []
     hypothetical = bool(HYPOTHETICAL.search(text))
     seg_start = 0
+    # "AとBがそれぞれ1千億円、Cが800億円を拠出": later shares of the same deal take its receiver
+    carried: tuple[str | None, DealType] | None = None
 
     def near_company(pos: int) -> str | None:
         p = _nearest(parties, ("SUBJ", "GEN", "ADJ", "NONE"), before=pos) or _nearest(parties, ("SUBJ",))
@@ -1025,6 +1053,9 @@ def extract_sentence(
         deal_type = _resolve_type(trigger, clause, text, triggers, sector(target), sector(source))
         if deal_type == "acquisition" and _minority_stake(text):
             deal_type = "investment"  # "株式の20%を取得": a stake, not control
+        lends_back = deal_type == "loan" and source is not None and target is not None
+        if lends_back and _kind(target or "") in _LENDERS and _kind(source or "") not in _LENDERS:
+            source, target = target, source  # "Xは銀行団と融資契約を結んだ": the banks lend to X
         if deal_type in ("investment", "purchase") and any(_sold_stake(view, c) for c in view.companies):
             deal_type = "other"  # cash from selling a holding: no deal between two parties
         if source is None and target is None and _JAPAN_US.search(text):
@@ -1044,12 +1075,16 @@ def extract_sentence(
             same = [d for d in near if d.deal_type == trigger.deal_type and _may_contain(d.amount, local)]
             last = same[-1] if same else near[-1]
             source, target = source or last.source, target or last.target
-            deal_type = last.deal_type if trigger.deal_type is None else deal_type
+            # a generic verb (拠出, 払い込む) takes the kind of the deal it is a part of
+            deal_type = last.deal_type if trigger.deal_type is None or trigger.strength < 2 else deal_type
+            carried = (last.target, deal_type)
         if source is None and target is None and (named := _DEAL_ANAPHORA.search(_clause_left(text, pos))):
             # "この契約は最大240億ドルに上る": the deal of the sentences just before.
             referent = _last_deal_of(near, _ANAPHOR_TYPES.get(named.group(1)))
             if referent is not None:
                 source, target, deal_type = referent.source, referent.target, referent.deal_type
+        if carried is not None and target is None and source is not None and source != carried[0]:
+            target, deal_type = carried
         explicit = _nonparty_subject(text, parties, pos)
         heading = view.heading_party
         if heading is not None and not explicit:
@@ -1113,7 +1148,7 @@ def extract_sentence(
         own_status = status_of(text, _clause_of(text, min(pos, trigger.start), max(amount.end, trigger.end)))
         status: DealStatus = own_status or (earlier.status if earlier else "announced")
         payers = [source]
-        if deal_type in ("loan", "investment") and trigger.direction in ("give", "receive"):
+        if deal_type in _SPLIT_PAYERS and trigger.direction in ("give", "receive", "buy", "sell"):
             payers = [*_co_payers(parties, source, text, pos), source]
         deals.extend(
             DealMention(

@@ -394,3 +394,79 @@ def test_deals_context_and_non_parties(text: str, expected: list[tuple[object, .
 )
 def test_deals_news_shapes(text: str, expected: list[tuple[object, ...]]) -> None:
     assert _deals(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # passive: the subject is the one bought; both buyers named get a line
+        (
+            "米アンペア・コンピューティングは昨年、ソフトバンクグループに65億ドルで買収された。",
+            [("SoftBank", "Ampere Computing", "acquisition", 6_500_000_000)],
+        ),
+        # a syndicate the borrower signs with: the banks lend
+        (
+            "ラピダスは、みずほ銀行を中心とする銀行団と総額3000億円の融資契約を結んだ。",
+            [("Mizuho Bank", "Rapidus", "loan", 300_000_000_000)],
+        ),
+        # shares of the deal just described ("それぞれ"), with a shared verb
+        (
+            "ラピダスは、みずほ銀行を中心とする銀行団と総額3000億円の融資契約を結んだ。"
+            "みずほ銀行と三井住友銀行がそれぞれ1千億円、三菱UFJ銀行が500億円を拠出する。",
+            [
+                ("Mizuho Bank", "Rapidus", "loan", 300_000_000_000),
+                ("Mizuho Bank", "Rapidus", "loan", 100_000_000_000),
+                ("SMBC", "Rapidus", "loan", 100_000_000_000),
+                ("MUFG Bank", "Rapidus", "loan", 50_000_000_000),
+            ],
+        ),
+        # money from a group named by its kind: the subject receives
+        ("豪AirTrunk、3メガバンクなどから4000億円の協調融資", [(None, "AirTrunk", "loan", 400_000_000_000)]),
+        # a headline government; a country without a registered government
+        (
+            "政府、ラピダスに1兆円超の追加支援へ",
+            [("Government of Japan", "Rapidus", "other", 1_000_000_000_000)],
+        ),
+        (
+            "インテルはドイツ政府から99億ユーロの補助金をもらう予定だった。",
+            [("Government of Germany", "Intel", "other", 9_900_000_000)],
+        ),
+        # the ministry gives a subsidy
+        ("経済産業省はキオクシアに最大2430億円を助成する。", [("METI", "Kioxia", "other", 243_000_000_000)]),
+        # capacity bought from a chip maker is still a compute contract
+        (
+            "OpenAIはCerebrasと100億ドル超の計算契約を結んだ。",
+            [("OpenAI", "Cerebras", "compute_contract", 10_000_000_000)],
+        ),
+        # a convertible bond is a bond, not new shares
+        (
+            "キオクシアは転換社債型新株予約権付社債を発行し、2000億円を調達する。",
+            [(None, "Kioxia", "bond", 200_000_000_000)],
+        ),
+        # colloquial 入れる: investing
+        (
+            "エヌビデアがインテルに50億ドル入れるって発表して",
+            [("NVIDIA", "Intel", "investment", 5_000_000_000)],
+        ),
+    ],
+)
+def test_deals_heldout_shapes(text: str, expected: list[tuple[object, ...]]) -> None:
+    assert _deals(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # the clause's topic is a metric even far from the amount
+        (
+            "キオクシアの有利子負債は昨年12月末時点で約1兆1000億円あり、借り入れの返済を急ぐ。",
+            "debt_outstanding",
+        ),
+        ("三井住友銀行はデータセンター向けの融資残高を2027年度までに1兆円に増やす。", "debt_outstanding"),
+        ("国内のデータセンター市場は2030年に約5兆円規模に拡大し、大型融資も続きそうだ。", "other"),
+    ],
+)
+def test_deals_metric_shapes(text: str, kind: str) -> None:
+    ex = extract_document(text, PUB)
+    assert [d for d in ex.deals if d.amount is not None] == []
+    assert [m.kind for m in ex.metrics] == [kind]
