@@ -8,7 +8,7 @@ deal; it is a pure function of the set of deals in the block, so the result does
 depend on the order the documents arrived in.
 
 Storing or reprocessing a document recomputes only the blocks of its old and new deals
-(:func:`begin_document` / :func:`finish_document`, called by ``db.store.replace_extraction``
+(:func:`begin_document`, then :func:`refresh_blocks`, called by ``db.store.replace_extraction``
 inside the document's transaction).  On PostgreSQL each block is serialised with a
 transaction-scoped advisory lock taken, in sorted order, before the document's rows are
 rewritten, so two writers touching the same block take turns and the second sees the
@@ -35,12 +35,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, delete, insert, select, text, update
+from sqlalchemy import Engine, Table, bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from extractors.types import DEAL_STATUSES, DEAL_TYPES
@@ -440,17 +440,27 @@ def begin_document(*, session: Session, document_id: int, extraction: _Extractio
     return blocks
 
 
-def finish_document(
-    *, session: Session, document_id: int, extraction: _Extraction, blocks: Iterable[str]
-) -> None:
-    """After a document's rows are written: dollar amounts, block keys, its blocks again."""
-    money = [fx.MoneyRef(m.start, m.end, m.value, m.currency, m.is_conversion) for m in extraction.money]
-    prepare_document(session=session, document_id=document_id, money=money)
-    refresh_blocks(session=session, keys=blocks)
+def money_refs(extraction: _Extraction) -> list[fx.MoneyRef]:
+    """The money expressions of an extraction, as :mod:`torihiki.fx` reads them."""
+    return [fx.MoneyRef(m.start, m.end, m.value, m.currency, m.is_conversion) for m in extraction.money]
+
+
+def usd_columns(
+    mention: Mapping[str, Any], money: Sequence[fx.MoneyRef], published: dt.date | None
+) -> dict[str, Any]:
+    """The dollar columns of a ``deal_mentions`` row (given as its column values)."""
+    usd = fx.to_usd(
+        value=mention["amount_value"], currency=mention["currency"], start=mention["amount_start"],
+        sentence=(mention["char_start"], mention["char_end"], mention["evidence"]), money=money,
+        deal_date=mention["date"], published=published,
+    )
+    return {"amount_usd": usd.amount_usd, "usd_rate": usd.rate, "usd_rate_source": usd.source,
+            "usd_rate_date": usd.rate_date, "usd_rate_text": usd.rate_text}
 
 
 def prepare_document(*, session: Session, document_id: int, money: Sequence[fx.MoneyRef]) -> set[str]:
-    """Set the dollar amounts of a document's mentions and the block keys of its deals."""
+    """Set the dollar amounts of a document's stored mentions and the block keys of its deals
+    (rows stored before consolidation existed; new rows are written with both)."""
     published = session.execute(
         select(Document.published).where(Document.id == document_id)
     ).scalar_one_or_none()
@@ -458,13 +468,12 @@ def prepare_document(*, session: Session, document_id: int, money: Sequence[fx.M
         select(DealMention).where(DealMention.document_id == document_id)
     ).scalars()
     for m in mentions:
-        usd = fx.to_usd(
-            value=m.amount_value, currency=m.currency, start=m.amount_start,
-            sentence=(m.char_start, m.char_end, m.evidence), money=money,
-            deal_date=m.date, published=published,
-        )
-        m.amount_usd, m.usd_rate, m.usd_rate_source = usd.amount_usd, usd.rate, usd.source
-        m.usd_rate_date, m.usd_rate_text = usd.rate_date, usd.rate_text
+        values = usd_columns({
+            "amount_value": m.amount_value, "currency": m.currency, "amount_start": m.amount_start,
+            "char_start": m.char_start, "char_end": m.char_end, "evidence": m.evidence, "date": m.date,
+        }, money, published)
+        for column, value in values.items():
+            setattr(m, column, value)
     blocks = set()
     for deal in session.execute(select(Deal).where(Deal.document_id == document_id)).scalars():
         deal.block_key = block_key(deal.source, deal.target, deal.deal_type)
@@ -537,24 +546,34 @@ def refresh_blocks(*, session: Session, keys: Iterable[str]) -> None:
         session.execute(
             delete(ConsolidatedDealMember).where(ConsolidatedDealMember.deal_id.in_(all_deal_ids))
         )
-    kept: set[int] = set()
+    table = cast(Table, ConsolidatedDeal.__table__)
+    updates: list[dict[str, Any]] = []
+    inserts: list[tuple[dict[str, Any], list[int]]] = []
     members: list[dict[str, int]] = []
     for block in keys:
         for values, deal_ids in consolidate_block(block, atoms.get(block, ())):
             cid = existing.get(values["deal_key"])
             if cid is None:
-                cid = int(session.execute(
-                    insert(ConsolidatedDeal).values(**values).returning(ConsolidatedDeal.id)
-                ).scalar_one())
+                inserts.append((values, deal_ids))
             else:
-                session.execute(update(ConsolidatedDeal).where(ConsolidatedDeal.id == cid).values(**values))
-            kept.add(cid)
-            members += [{"deal_id": d, "consolidated_deal_id": cid} for d in deal_ids]
+                updates.append({"cid": cid, **values})
+                members += [{"deal_id": d, "consolidated_deal_id": cid} for d in deal_ids]
+    kept = {u["cid"] for u in updates}
     gone = [cid for cid in existing.values() if cid not in kept]
     if gone:
-        session.execute(delete(ConsolidatedDeal).where(ConsolidatedDeal.id.in_(gone)))
+        session.execute(delete(table).where(table.c.id.in_(gone)))
+    if updates:  # one executemany; the SET clause is every column of the values
+        session.execute(update(table).where(table.c.id == bindparam("cid")), updates)
+    if inserts:  # one executemany, in block order; then their ids by (unique) key
+        session.execute(insert(table), [values for values, _ in inserts])
+        keys_added = [values["deal_key"] for values, _ in inserts]
+        new_ids = dict(session.execute(
+            select(table.c.deal_key, table.c.id).where(table.c.deal_key.in_(keys_added))
+        ).tuples().all())
+        for values, deal_ids in inserts:
+            members += [{"deal_id": d, "consolidated_deal_id": new_ids[values["deal_key"]]} for d in deal_ids]
     if members:
-        session.execute(insert(ConsolidatedDealMember), members)
+        session.execute(insert(cast(Table, ConsolidatedDealMember.__table__)), members)
 
 
 def _stored_money(session: Session, document_id: int) -> list[fx.MoneyRef]:

@@ -10,8 +10,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, and_, delete, func, insert, select, update
+from sqlalchemy import Engine, Table, and_, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -47,8 +48,10 @@ def _now() -> dt.datetime:
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
     """One unit of work: committed as a whole or rolled back as a whole."""
-    with Session(engine, expire_on_commit=False) as session, session.begin():
-        yield session
+    with Session(engine, expire_on_commit=False) as session:
+        with session.begin():
+            yield session
+        _publish_companies(engine, session)  # committed: the ids it saw are safe to reuse
 
 
 _T = TypeVar("_T")
@@ -289,30 +292,67 @@ def upsert_document(
 
 # --- companies -----------------------------------------------------------
 
+# Company ids by canonical name, per engine (so per database), for the life of the process.
+# Only ids seen in a transaction that committed are kept (``transaction`` publishes them
+# after the commit), and companies are never deleted, so a cached id always names its
+# company; a name not cached is looked up.
+_COMPANY_IDS: WeakKeyDictionary[Engine, dict[str, int]] = WeakKeyDictionary()
+_PENDING_COMPANIES = "torihiki.company_ids"
+
+
+def _company_cache(session: Session) -> dict[str, int]:
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    return _COMPANY_IDS.setdefault(engine, {})
+
+
+def _publish_companies(engine: Engine, session: Session) -> None:
+    """After a commit: the company ids the transaction saw are safe to reuse."""
+    pending = session.info.pop(_PENDING_COMPANIES, None)
+    if pending:
+        _COMPANY_IDS.setdefault(engine, {}).update(pending)
+
+
+def _select_company_ids(session: Session, names: Sequence[str]) -> dict[str, int]:
+    if not names:
+        return {}
+    rows = session.execute(select(Company.name, Company.id).where(Company.name.in_(names)))
+    return {name: int(company_id) for name, company_id in rows}
+
+
+def company_ids(*, session: Session, entities: Sequence[Entity]) -> dict[str, int]:
+    """Company ids by name for registry (or GiNZA-found) entities, creating the missing ones
+    and their aliases once: one look-up of the names not cached, one insert per table.
+
+    Companies are inserted in name order, so two writers creating the same companies
+    take their locks in the same order and cannot deadlock.
+    """
+    cache = _company_cache(session)
+    ids = {e.name: cache[e.name] for e in entities if e.name in cache}
+    wanted = {e.name: e for e in entities if e.name not in ids}
+    if not wanted:
+        return ids
+    found = _select_company_ids(session, sorted(wanted))
+    missing = [wanted[name] for name in sorted(wanted) if name not in found]
+    if missing:
+        session.execute(
+            _insert(session, Company).on_conflict_do_nothing(),
+            [{"name": e.name, "kind": e.kind, "ticker": e.ticker, "verified": e.verified} for e in missing],
+        )
+        created = _select_company_ids(session, [e.name for e in missing])
+        session.execute(
+            _insert(session, CompanyAlias).on_conflict_do_nothing(),
+            [{"company_id": created[e.name], "alias": alias, "alias_folded": fold_name(alias)}
+             for e in missing for alias in (e.name, *e.aliases)],
+        )
+        found.update(created)
+    session.info.setdefault(_PENDING_COMPANIES, {}).update(found)
+    return {**ids, **found}
+
 
 def ensure_company(*, session: Session, entity: Entity) -> int:
     """Company id for a registry (or GiNZA-found) entity, creating it and its aliases once."""
-    existing = session.execute(select(Company.id).where(Company.name == entity.name)).scalar()
-    if existing is not None:
-        return int(existing)
-    _insert_ignore(
-        session,
-        Company,
-        {
-            "name": entity.name,
-            "kind": entity.kind,
-            "ticker": entity.ticker,
-            "verified": entity.verified,
-        },
-    )
-    company_id = int(session.execute(select(Company.id).where(Company.name == entity.name)).scalar_one())
-    for alias in (entity.name, *entity.aliases):
-        _insert_ignore(
-            session,
-            CompanyAlias,
-            {"company_id": company_id, "alias": alias, "alias_folded": fold_name(alias)},
-        )
-    return company_id
+    return company_ids(session=session, entities=[entity])[entity.name]
 
 
 # --- derived rows --------------------------------------------------------
@@ -323,6 +363,23 @@ def _deal_key(m: DealMentionRecord) -> str:
     value = "-" if amount is None or amount.value is None else format(amount.value.normalize(), "f")
     currency = "-" if amount is None or amount.currency is None else amount.currency
     return "|".join((m.source or "-", m.target or "-", m.deal_type, value, currency))
+
+
+def _fields(record: object | None, **columns: str) -> dict[str, Any]:
+    """``{column: record.attribute}`` for every ``column="attribute"``; all None without a record."""
+    return {column: None if record is None else getattr(record, attribute)
+            for column, attribute in columns.items()}
+
+
+def _table(model: type[Any]) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+def _insert_rows(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
+    """One executemany INSERT (every row with the same keys)."""
+    if rows:
+        session.execute(insert(_table(model)), rows)
 
 
 def replace_extraction(
@@ -340,72 +397,52 @@ def replace_extraction(
     take turns (the second deletes the first one's rows, never half of them),
     and companies are created in name order, so concurrent runs cannot deadlock.
     The consolidated deals of the blocks the document touches (old and new deals) are
-    locked next and recomputed last (``db.consolidate``).
+    locked next and recomputed last (``db.consolidate``).  Rows are written with one
+    INSERT per table (Core, executemany); dollar amounts and block keys are computed
+    before they are written.
     """
-    session.execute(select(Document.id).where(Document.id == document_id).with_for_update())
+    published = session.execute(
+        select(Document.published).where(Document.id == document_id).with_for_update()
+    ).scalar_one()
     blocks = consolidate.begin_document(session=session, document_id=document_id, extraction=extraction)
     for model in (DealMention, Deal, Metric, EntityMention):
-        session.execute(delete(model).where(model.document_id == document_id))
-
-    company_ids: dict[str, int] = {}
-
-    def company_id(name: str | None) -> int | None:
-        if name is None or name not in entities:
-            return None
-        if name not in company_ids:
-            company_ids[name] = ensure_company(session=session, entity=entities[name])
-        return company_ids[name]
+        session.execute(delete(_table(model)).where(_table(model).c.document_id == document_id))
 
     named = {c.canonical for c in extraction.companies if c.kind != "person"}
     named.update(n for m in extraction.deals for n in (m.source, m.target) if n is not None)
     named.update(m.company for m in extraction.metrics if m.company is not None)
-    for name in sorted(named):
-        company_id(name)
+    ids = company_ids(session=session, entities=[entities[n] for n in sorted(named) if n in entities])
+
+    def company_id(name: str | None) -> int | None:
+        return None if name is None else ids.get(name)
 
     v = extractor_version
-    for c in extraction.companies:
-        session.add(
-            EntityMention(
-                document_id=document_id,
-                label="COMPANY",
-                text=c.text,
-                canonical=c.canonical,
-                company_id=company_id(c.canonical) if c.kind != "person" else None,
-                value=c.kind,
-                char_start=c.start,
-                char_end=c.end,
-                extractor_version=v,
-            )
-        )
-    for money in extraction.money:
-        session.add(
-            EntityMention(
-                document_id=document_id,
-                label="MONEY",
-                text=money.text,
-                canonical=money.currency,
-                value=None if money.value is None else format(money.value.normalize(), "f"),
-                char_start=money.start,
-                char_end=money.end,
-                extractor_version=v,
-                is_conversion=money.is_conversion,
-            )
-        )
-    for d in extraction.dates:
-        session.add(
-            EntityMention(
-                document_id=document_id,
-                label="DURATION" if d.kind == "duration" else "DATE",
-                text=d.text,
-                value=d.value,
-                char_start=d.start,
-                char_end=d.end,
-                extractor_version=v,
-            )
-        )
+    base = {"document_id": document_id, "extractor_version": v}
+    mentions = [
+        {**base, "label": "COMPANY", "text": c.text, "canonical": c.canonical,
+         "company_id": company_id(c.canonical) if c.kind != "person" else None, "value": c.kind,
+         "char_start": c.start, "char_end": c.end, "is_conversion": False}
+        for c in extraction.companies
+    ]
+    mentions += [
+        {**base, "label": "MONEY", "text": money.text, "canonical": money.currency, "company_id": None,
+         "value": None if money.value is None else format(money.value.normalize(), "f"),
+         "char_start": money.start, "char_end": money.end, "is_conversion": money.is_conversion}
+        for money in extraction.money
+    ]
+    mentions += [
+        {**base, "label": "DURATION" if d.kind == "duration" else "DATE", "text": d.text, "canonical": None,
+         "company_id": None, "value": d.value, "char_start": d.start, "char_end": d.end,
+         "is_conversion": False}
+        for d in extraction.dates
+    ]
+    _insert_rows(session, EntityMention, mentions)
 
-    deals: dict[str, Deal] = {}
-    by_parties: dict[tuple[str | None, str | None, str], Deal] = {}
+    deals: dict[str, dict[str, Any]] = {}
+    by_parties: dict[tuple[str | None, str | None, str], dict[str, Any]] = {}
+    deal_rows: list[dict[str, Any]] = []
+    mention_rows: list[tuple[dict[str, Any], dict[str, Any]]] = []  # (its deal, the mention)
+    money_refs = consolidate.money_refs(extraction)
     for ordinal, m in enumerate(extraction.deals):
         key = _deal_key(m)
         deal = deals.get(key)
@@ -413,82 +450,49 @@ def replace_extraction(
             # An amount-less mention joins the deal of the same parties and type.
             deal = by_parties.get((m.source, m.target, m.deal_type))
         if deal is None:
-            a = m.amount
-            deal = Deal(
-                document_id=document_id,
-                deal_key=key,
-                source_company_id=company_id(m.source),
-                target_company_id=company_id(m.target),
-                source=m.source,
-                target=m.target,
-                deal_type=m.deal_type,
-                status=m.status,
-                amount_value=None if a is None else a.value,
-                currency=None if a is None else a.currency,
-                amount_qualifier=None if a is None else a.qualifier,
-                date=None if m.date is None else m.date.value,
-                mention_count=0,
-                extractor_version=v,
-            )
-            session.add(deal)
-            session.flush()
+            deal = {
+                **base, "deal_key": key, "source_company_id": company_id(m.source),
+                "target_company_id": company_id(m.target), "source": m.source, "target": m.target,
+                "deal_type": m.deal_type, "status": m.status,
+                **_fields(m.amount, amount_value="value", currency="currency", amount_qualifier="qualifier"),
+                "date": None, "mention_count": 0,
+                "block_key": consolidate.block_key(m.source, m.target, m.deal_type),
+            }
+            deal_rows.append(deal)
             deals[key] = deal
             by_parties.setdefault((m.source, m.target, m.deal_type), deal)
-        deal.mention_count += 1
-        if deal.date is None and m.date is not None:
-            deal.date = m.date.value
-        a, dm = m.amount, m.date
-        session.add(
-            DealMention(
-                document_id=document_id,
-                deal_id=deal.id,
-                ordinal=ordinal,
-                source=m.source,
-                target=m.target,
-                deal_type=m.deal_type,
-                status=m.status,
-                amount_value=None if a is None else a.value,
-                amount_low=None if a is None else a.low,
-                amount_high=None if a is None else a.high,
-                currency=None if a is None else a.currency,
-                amount_qualifier=None if a is None else a.qualifier,
-                amount_text=None if a is None else a.text,
-                amount_start=None if a is None else a.start,
-                amount_end=None if a is None else a.end,
-                date=None if dm is None else dm.value,
-                date_precision=None if dm is None else dm.precision,
-                date_text=None if dm is None else dm.text,
-                date_resolved=True if dm is None else dm.resolved,
-                term_text=m.term_text,
-                trigger=m.trigger,
-                evidence=m.evidence,
-                char_start=m.sentence_start,
-                char_end=m.sentence_end,
-                extractor_version=v,
-            )
-        )
-    for metric in extraction.metrics:
-        a = metric.amount
-        session.add(
-            Metric(
-                document_id=document_id,
-                company=metric.company,
-                company_id=company_id(metric.company),
-                kind=metric.kind,
-                amount_value=a.value,
-                currency=a.currency,
-                amount_qualifier=a.qualifier,
-                amount_text=a.text,
-                amount_start=a.start,
-                amount_end=a.end,
-                evidence=metric.evidence,
-                char_start=metric.sentence_start,
-                char_end=metric.sentence_end,
-                extractor_version=v,
-            )
-        )
-    consolidate.finish_document(session=session, document_id=document_id, extraction=extraction,
-                                blocks=blocks)
+        deal["mention_count"] += 1
+        if deal["date"] is None and m.date is not None:
+            deal["date"] = m.date.value
+        mention = {
+            **base, "ordinal": ordinal, "source": m.source, "target": m.target,
+            "deal_type": m.deal_type, "status": m.status,
+            **_fields(m.amount, amount_value="value", amount_low="low", amount_high="high",
+                      currency="currency", amount_qualifier="qualifier", amount_text="text",
+                      amount_start="start", amount_end="end"),
+            **_fields(m.date, date="value", date_precision="precision", date_text="text"),
+            "date_resolved": m.date is None or m.date.resolved,
+            "term_text": m.term_text, "trigger": m.trigger, "evidence": m.evidence,
+            "char_start": m.sentence_start, "char_end": m.sentence_end,
+        }
+        mention.update(consolidate.usd_columns(mention, money_refs, published))
+        mention_rows.append((deal, mention))
+    _insert_rows(session, Deal, deal_rows)
+    if deal_rows:  # ids by natural key: one query (RETURNING in order is row by row on SQLite)
+        deal_ids = dict(session.execute(
+            select(Deal.deal_key, Deal.id).where(Deal.document_id == document_id)
+        ).tuples().all())
+    _insert_rows(session, DealMention, [{**mention, "deal_id": deal_ids[deal["deal_key"]]}
+                                        for deal, mention in mention_rows])
+    _insert_rows(session, Metric, [
+        {**base, "company": metric.company, "company_id": company_id(metric.company),
+         "kind": metric.kind,
+         **_fields(metric.amount, amount_value="value", currency="currency", amount_qualifier="qualifier",
+                   amount_text="text", amount_start="start", amount_end="end"),
+         "evidence": metric.evidence, "char_start": metric.sentence_start, "char_end": metric.sentence_end}
+        for metric in extraction.metrics
+    ])
+    consolidate.refresh_blocks(session=session, keys=blocks)
     session.execute(
         update(Document).where(Document.id == document_id).values(extractor_version=v, processed_at=_now())
     )
