@@ -132,7 +132,7 @@ METRIC_CUES: list[tuple[MetricKind, re.Pattern[str]]] = [
     ("debt_outstanding", re.compile(r"負債|借金|債務|有利子|融資残高|貸出残高|残高")),
     ("capex", re.compile(r"設備投資|資本支出|資本的支出|CAPEX|capex|Capex")),
     ("buyback", re.compile(r"自社株買い|自社株")),
-    ("other", re.compile(r"注文|応募|需要|市場規模|市場は|市場が")),
+    ("other", re.compile(r"注文|応募|需要|市場規模|市場は|市場が|(?:補助金|予算|基金|支援)の?総額")),
     ("funding_need", re.compile(r"不足|資金需要|必要な資金|必要とな|足りな|ギャップ|穴")),
     ("cost", re.compile(r"費用|コスト|経費|支出|かかる|かかっ|建設費|訓練費|値段|価格")),
 ]
@@ -142,6 +142,9 @@ HYPOTHETICAL = re.compile(
     r"(?<!か)もし|仮に|例えば|たとえば|としたら|だとしたら|ならば|はずはない|はずがない|できるわけがない|どうして"
     r"|(?:た|ない|なかった|れば)場合"
 )
+
+
+_CURRENCY_WORD = re.compile(r"ドル|円|ユーロ|ポンド|元")
 
 
 def metric_kind_near(text: str, start: int, end: int, window: int = 10) -> MetricKind | None:
@@ -171,6 +174,8 @@ def metric_kind_near(text: str, start: int, end: int, window: int = 10) -> Metri
         cue = pattern.search(left)
         if cue and kind == "debt_outstanding" and re.search(r"で|により|による", left[cue.end() :]):
             cue = None  # "債務と株式で200億ドルを調達": debt is how money is raised, not owed
+        if cue and _CURRENCY_WORD.search(left, cue.end()):
+            cue = None  # "企業価値2千億ドルで100億ドル調達": the cue belongs to the amount before
         if cue or pattern.match(tail):
             return kind
     return None

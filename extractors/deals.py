@@ -83,6 +83,9 @@ _CASES: list[tuple[str, Case]] = [
     ("について", "NONE"),
     ("によると", "NONE"),
     ("によれば", "NONE"),
+    ("を通じた", "AGT"),
+    ("を通じて", "AGT"),
+    ("経由で", "AGT"),
     ("に対して", "DAT"),
     ("に対し", "DAT"),
     ("に向けて", "DAT"),
@@ -302,6 +305,8 @@ _NATIONALITY = re.compile(r"の?(?:[A-Za-zァ-ヺー]|半導体|大手|企業|�
 
 
 # "英国のAI関連企業に…20億ポンドを投資": a deal whose recipient is a kind, not a name.
+# "AI・半導体分野へ10兆円以上の公的支援": money for a sector is a budget, not a deal.
+_SECTOR_RECIPIENT = re.compile(r"(?:分野|産業|業界|領域|セクター)(?:に対し(?:て)?|に向けて|に|へ|への)")
 _GENERIC_RECIPIENT = re.compile(
     r"(?:企業|会社|新興(?:企業)?|スタートアップ|事業者|事業|部門|子会社)(?:群|など|数社)?"
     r"(?:に対し(?:て)?|に向けて|に|へ|への|を)"
@@ -310,6 +315,12 @@ _GENERIC_RECIPIENT = re.compile(
 _FACILITY = re.compile(
     r"(?:データ・?センター|工場|設備|拠点|施設|インフラ|研究開発|サーバー)(?:の(?:建設|整備|増強))?(?:に|へ|への)$"
 )
+# "民間企業からの出資", "投資家から": money from payers named by their kind.
+_GENERIC_SOURCE = re.compile(
+    r"(?:企業|会社|投資家|株主|金融機関|ファンド|民間|銀行団|融資団)(?:など)?(?:から|も)"
+)
+# Raising money names who raises it, not who pays: no payer is carried in from elsewhere.
+_RAISE_WORDS = frozenset({"調達", "資金調達", "集め", "ラウンド", "調達ラウンド"})
 _STAKE_PERCENT = re.compile(r"株(?:式)?(?:の|を)?\s*(?:約|最大)?\s*(\d{1,2}(?:\.\d+)?)\s*[%％]")
 _CONTROL = re.compile(r"TOB|買収|子会社化|株式公開買い?付け?|経営統合|傘下")
 
@@ -806,7 +817,7 @@ def _co_payers(parties: Sequence[Party], source: str | None, text: str, pos: int
     at = [p for p in parties if p.name == source and p.start < pos]
     if not at:
         return []
-    head = at[-1]
+    head = first = at[-1]
     found: list[str] = []
     for q in reversed([p for p in parties if p.end <= head.start]):
         if q.case not in ("WITH", head.case) or not _CONJUNCT_GAP.fullmatch(text, q.end, head.start):
@@ -814,18 +825,32 @@ def _co_payers(parties: Sequence[Party], source: str | None, text: str, pos: int
         if q.name not in found and q.name != source:
             found.append(q.name)
         head = q
-    return found[::-1]
+    found.reverse()
+    head = first
+    for q in [p for p in parties if p.start >= first.end]:
+        # "三菱UFJ銀行、三井住友銀行、みずほ銀行の3メガバンク": the names after it in its list
+        if head.case not in ("WITH", "LIST", q.case) or not _CONJUNCT_GAP.fullmatch(text, head.end, q.start):
+            break
+        if q.name not in found and q.name != source:
+            found.append(q.name)
+        head = q
+    return found
 
 
+_MATURITY = re.compile(r"(?:に|の)?(?:満期|償還|返済期限)")
 # "Xの計画は", "Xの新工場は": a phrase owned by X is the sentence's topic.
 _TOPIC_OWNED = re.compile(r"(?:社)?の[^、。はがをにへと「」]{1,8}は")
 
 
-def _pick_date(dates: Sequence[DateMention], pos: int) -> DateMention | None:
+def _pick_date(dates: Sequence[DateMention], pos: int, text: str = "") -> DateMention | None:
     """The date nearest the amount; an unresolved one (4月1日 with no year known) still counts,
-    so the deal keeps its own date text rather than borrowing the passage's."""
+    so the deal keeps its own date text rather than borrowing the passage's.  A maturity
+    ("2031年に満期を迎える") is another event's date."""
     cands = [
-        d for d in dates if d.kind not in ("duration", "vague") and (d.value is not None or not d.resolved)
+        d for d in dates
+        if d.kind not in ("duration", "vague")
+        and (d.value is not None or not d.resolved)
+        and not _MATURITY.match(text, d.end)
     ]
     if not cands:
         return None
@@ -1003,7 +1028,7 @@ def extract_sentence(
         if trigger is not None and _modifies_other_noun(text, amount.end, view.companies):
             trigger = None  # "1兆ドル規模の企業": the amount sizes something that is not a deal
         earlier = None if hypothetical or attached else ctx.earlier_same_amount(local)
-        date = _shifted_date(_pick_date(view.dates, pos), view.start)
+        date = _shifted_date(_pick_date(view.dates, pos, text), view.start)
         near = ctx.near
         continues = _CONTINUES.search(_clause_left(text, pos) + text[amount.end : amount.end + 6])
         # The same figure as a deal named before is another mention of that deal; "このうち
@@ -1038,7 +1063,20 @@ def extract_sentence(
             and not any(p.case == "FROM" for p in parties)
         ):
             trigger = replace(trigger, direction="sell")  # "AはBにGPUをリースする": A is the lessor
+        if (
+            trigger.direction == "give"
+            and trigger.strength == 2  # a deal noun (出資, 補助金); "Bから…払って" still pays B
+            and any(p.case == "FROM" and p.start < trigger.start for p in parties)
+            and any(p.case == "SUBJ" for p in parties)
+            and not any(p.case in ("DAT", "ADJ") for p in parties)
+        ):
+            trigger = replace(trigger, direction="receive")  # "Xは政府から…補助金": X receives
         source, target = _roles(trigger, parties, pos, seg_start, text)
+        named_recipient = any(p.case in ("DAT", "ADJ") for p in parties)
+        if _SECTOR_RECIPIENT.search(_clause_left(text, pos)) and not named_recipient:
+            metrics.append(Metric(s0, s1, text, "other", source or near_company(pos), local))
+            seg_start = amount.end
+            continue
         if (
             trigger.deal_type == "investment"
             and trigger.direction == "give"
@@ -1053,6 +1091,8 @@ def extract_sentence(
         deal_type = _resolve_type(trigger, clause, text, triggers, sector(target), sector(source))
         if deal_type == "acquisition" and _minority_stake(text):
             deal_type = "investment"  # "株式の20%を取得": a stake, not control
+        if _pair_spends(trigger, parties, pos):
+            deal_type = "partnership"  # "両社は約5000億円を投じる": the pair invests together
         lends_back = deal_type == "loan" and source is not None and target is not None
         if lends_back and _kind(target or "") in _LENDERS and _kind(source or "") not in _LENDERS:
             source, target = target, source  # "Xは銀行団と融資契約を結んだ": the banks lend to X
@@ -1070,10 +1110,11 @@ def extract_sentence(
             if deal_type not in ("bond", "equity_offering"):
                 source = source or earlier.source
             target = target or earlier.target
-        if continues and near and (source is None or target is None):
+        pool = near or ctx.recent[-3:]
+        if continues and pool and (source is None or target is None):
             # "このうち75億ドルをXが負担", "最初の100億ドルは…払い込まれる": part of the deal before.
-            same = [d for d in near if d.deal_type == trigger.deal_type and _may_contain(d.amount, local)]
-            last = same[-1] if same else near[-1]
+            same = [d for d in pool if d.deal_type == trigger.deal_type and _may_contain(d.amount, local)]
+            last = same[-1] if same else pool[-1]
             source, target = source or last.source, target or last.target
             # a generic verb (拠出, 払い込む) takes the kind of the deal it is a part of
             deal_type = last.deal_type if trigger.deal_type is None or trigger.strength < 2 else deal_type
@@ -1099,9 +1140,16 @@ def extract_sentence(
         if trigger.deal_type is None and deal_type == "other" and filled != (source, target):
             # a generic 契約 typed by who the parties turned out to be
             deal_type = _resolve_type(trigger, clause, text, triggers, sector(filled[1]), sector(filled[0]))
+        generic = trigger.direction in ("give", "buy") and bool(
+            _GENERIC_RECIPIENT.search(_clause_left(text, pos) + text[amount.end : trigger.end + 2])
+        )
+        if generic and target is None:
+            filled = (filled[0], None)  # "スタートアップに20億ポンド": no receiver to carry in
         source, target = filled
         if target is None and "各社" in text:
             source = None  # "…各社と結んだ契約の総額": an aggregate over many deals
+        if _GENERIC_SOURCE.search(_clause_left(text, pos)) and not any(p.case == "FROM" for p in parties):
+            source = None  # "民間企業からの出資は総額1300億円": the payers are named by kind only
         source, target = _orient(deal_type, source, target)
         if deal_type in _MARKET_DEALS and target is not None:
             source = None  # securities sold to the market: the issuer receives, no payer is named
@@ -1131,9 +1179,6 @@ def extract_sentence(
             deal_type = "partnership"
             source = source if alone and jv_after is None and trigger.direction == "give" else None
         sizes_deal = bool(_SIZES_A_DEAL.match(text, amount.end))
-        generic = trigger.direction in ("give", "buy") and bool(
-            _GENERIC_RECIPIENT.search(_clause_left(text, pos) + text[amount.end : trigger.end + 2])
-        )
         keep_one_sided = source is not None and (
             deal_type == "loan"
             or sizes_deal
@@ -1149,7 +1194,9 @@ def extract_sentence(
         status: DealStatus = own_status or (earlier.status if earlier else "announced")
         payers = [source]
         if deal_type in _SPLIT_PAYERS and trigger.direction in ("give", "receive", "buy", "sell"):
-            payers = [*_co_payers(parties, source, text, pos), source]
+            group: list[str | None] = [n for n in _co_payers(parties, source, text, pos) if n != target]
+            first = {p.name: p.start for p in reversed(parties)}
+            payers = sorted([*group, source], key=lambda n: first.get(n or "", len(text)))
         deals.extend(
             DealMention(
                 sentence_start=s0,
@@ -1284,6 +1331,14 @@ def _partner_contract(
     ]
 
 
+def _pair_spends(trigger: Trigger, parties: Sequence[Party], pos: int) -> bool:
+    """"両社は…投じる", "AとBは…拠出する": a coordinated pair spends together, nobody receives."""
+    if trigger.direction != "give" or trigger.strength != 1 or any(p.case in ("DAT", "ADJ") for p in parties):
+        return False
+    subj = _nearest(parties, ("SUBJ",), before=pos)
+    return subj is not None and _coordinated_subject(parties, subj) is not None
+
+
 def _may_contain(whole: MoneyAmount | None, part: MoneyAmount) -> bool:
     """Whether ``part`` can be a share of a deal of amount ``whole`` (unknown amounts can)."""
     if whole is None or whole.value is None or part.value is None or whole.currency != part.currency:
@@ -1331,6 +1386,11 @@ def complete_from_document(deals: Sequence[DealMention], topic: str | None = Non
             continue
         if d.deal_type in ("bond", "equity_offering"):
             out.append(d)  # the market is the other side
+            continue
+        if d.trigger in _RAISE_WORDS or _GENERIC_SOURCE.search(d.evidence) or (
+            d.target is None and _GENERIC_RECIPIENT.search(d.evidence)
+        ):
+            out.append(d)  # a raise, or a side named by its kind: nothing to fill from elsewhere
             continue
         known_is_source = d.source is not None
         # Not from the same sentence: its roles were read already ("計200億ドルを調達し、このうち

@@ -455,6 +455,50 @@ def test_deals_heldout_shapes(text: str, expected: list[tuple[object, ...]]) -> 
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # every bank of a list led by 、 lends, whichever the role reading picked
+        (
+            "ラピダスは、三菱UFJ銀行、三井住友銀行、みずほ銀行の3メガバンクを中心とする銀行団と"
+            "総額3000億円の融資契約を結んだ。",
+            [
+                ("MUFG Bank", "Rapidus", "loan", 300_000_000_000),
+                ("SMBC", "Rapidus", "loan", 300_000_000_000),
+                ("Mizuho Bank", "Rapidus", "loan", 300_000_000_000),
+            ],
+        ),
+        # "Xを通じた出資": X is the channel that pays
+        (
+            "政府はラピダスを支援する。このうち1000億円は産業革新投資機構を通じた出資とする。",
+            [("Japan Investment Corporation", "Rapidus", "investment", 100_000_000_000)],
+        ),
+        # a subsidy received from a named government
+        (
+            "インテルは米政府から受け取った補助金と合わせると、全部で111億ドルになると説明した。",
+            [("US Government", "Intel", "other", 11_100_000_000)],
+        ),
+        # a generic recipient is not filled from the sentences before
+        (
+            "エヌビディアはノキアに10億ドルを出資した。英国でもスタートアップに20億ポンド投資すると述べた。",
+            [("NVIDIA", "Nokia", "investment", 1_000_000_000), ("NVIDIA", None, "investment", 2_000_000_000)],
+        ),
+        # payers named by their kind, and a raise, carry no payer in from elsewhere
+        (
+            "3メガバンクはラピダスへの出資に応じる方向で、民間企業からの出資は総額1300億円程度になる見通しだ。",
+            [(None, "Rapidus", "investment", 130_000_000_000)],
+        ),
+        # the pair spends together
+        (
+            "トヨタ自動車とNTTは自動運転の基盤を共同開発する。両社は2030年までに約5000億円を投じる。",
+            [("Toyota Motor", "NTT", "partnership", 500_000_000_000)],
+        ),
+    ],
+)
+def test_deals_context_heldout_shapes(text: str, expected: list[tuple[object, ...]]) -> None:
+    assert _deals(text) == expected
+
+
+@pytest.mark.parametrize(
     ("text", "kind"),
     [
         # the clause's topic is a metric even far from the amount
@@ -464,9 +508,19 @@ def test_deals_heldout_shapes(text: str, expected: list[tuple[object, ...]]) -> 
         ),
         ("三井住友銀行はデータセンター向けの融資残高を2027年度までに1兆円に増やす。", "debt_outstanding"),
         ("国内のデータセンター市場は2030年に約5兆円規模に拡大し、大型融資も続きそうだ。", "other"),
+        # money for a sector is a budget; a programme's total is not a deal
+        ("政府は2030年度までにAI・半導体分野へ10兆円以上の公的支援を行う。", "other"),
+        ("米国でもCHIPS法に基づく補助金の総額は527億ドルに上る。", "other"),
+
     ],
 )
 def test_deals_metric_shapes(text: str, kind: str) -> None:
     ex = extract_document(text, PUB)
     assert [d for d in ex.deals if d.amount is not None] == []
     assert [m.kind for m in ex.metrics] == [kind]
+
+
+def test_deals_metric_cue_belongs_to_the_amount_before_it() -> None:
+    ex = extract_document("エックスAIは企業価値2千億ドルで100億ドルを調達したと報じられた。", PUB)
+    assert [m.kind for m in ex.metrics] == ["valuation"]
+    assert [(d.target, int(d.amount.value or 0)) for d in ex.deals if d.amount] == [("xAI", 10_000_000_000)]
