@@ -30,8 +30,10 @@ from sudachipy import tokenizer as sudachi_tokenizer
 
 # Tokens of context on each side of a candidate.  Four already gave GiNZA's
 # whole-sentence companies on every sentence of the corpus and seeds (237
-# company entities); six leaves a margin for longer names.
+# company entities, with an empty registry) and the same records; three did
+# not.  Six leaves a margin.
 CONTEXT_TOKENS = 6
+
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
@@ -72,7 +74,7 @@ NOT_NAMES = _words(
     ライン ラック パッケージ プロセッサ プロセッサー ワークロード
     メガバンク シンジケートローン ブリッジ ブリッジローン コミットメントライン レターオブインテント
     リースバック バック コロケーション クラウドサービス クラウドコンピューティング エクイティ ディール
-    アセット バリュエーション トランシェ ファシリティ
+    アセット バリュエーション トランシェ ファシリティ 生成AI
     """
 )
 
@@ -113,7 +115,18 @@ def _overlaps(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
     return any(start < e and s < end for s, e in spans)
 
 
+# The end of an address (千葉県, 港区, テキサス州): a place, never a company on its own.
+_ADMINISTRATIVE = tuple("都道府県市区町村郡州")
+
+
+def _a_place(token: Token) -> bool:
+    """A country or an address.  Bare place names stay candidates: 日立 and 鹿島 are places too."""
+    return token.pos[2:3] == ("地名",) and (token.pos[3:4] == ("国",) or token.text.endswith(_ADMINISTRATIVE))
+
+
 def _name_like(token: Token) -> bool:
+    if _a_place(token):
+        return False
     if token.pos[1] == "固有名詞" or token.oov:
         return True
     return bool(_LATIN.search(token.text) or _KATAKANA.search(token.text))

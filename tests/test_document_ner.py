@@ -70,6 +70,9 @@ def test_needs_ner_where_an_unknown_company_could_change_a_deal(sentence: str, e
         ("OracleはAMDのGPUを2025年に購入する。", []),
         ("AIとGPUのデータセンターに500億ドルを投じる。", []),
         ("オラクル社はOpenAIから3000億ドルの契約を受注した。", []),
+        # Countries and addresses are places; a bare place name may be a company (日立).
+        ("KDDIは千葉県印西市の用地を米国の投資会社から300億円で取得した。", []),
+        ("日立は広島県の工場を鹿島建設に100億円で売却した。", ["日立", "鹿島建設"]),
         # GiNZA names with hiragana or of one letter are dropped anyway (companies_in).
         ("みらい銀行から30億円を借り入れた。", []),
         ("A社は10億円で買収された。", []),
