@@ -305,6 +305,10 @@ _NATIONALITY = re.compile(r"の?(?:[A-Za-zァ-ヺー]|半導体|大手|企業|�
 
 
 # "英国のAI関連企業に…20億ポンドを投資": a deal whose recipient is a kind, not a name.
+_AGGREGATE = re.compile(
+    r"(?:累計|通算|合計)の?(?:資金)?(?:調達|投資|出資|融資)額"
+    r"|(?:スタートアップ|企業|業界|国内|世界|全体|各社)の(?:資金)?(?:調達|投資|出資|融資)額"
+)
 # "AI・半導体分野へ10兆円以上の公的支援": money for a sector is a budget, not a deal.
 _SECTOR_RECIPIENT = re.compile(r"(?:分野|産業|業界|領域|セクター)(?:に対し(?:て)?|に向けて|に|へ|への)")
 _GENERIC_RECIPIENT = re.compile(
@@ -975,6 +979,9 @@ def _passage_topic(
     previous: Sequence[SentenceView], exclude: str | None, subjects_only: bool = False
 ) -> str | None:
     """The subject of the last sentences, else (unless ``subjects_only``) the most recent party."""
+    subject = _previous_subject(previous)  # follows 同社/彼ら back to their antecedent
+    if subject is not None and subject != exclude:
+        return subject
     for view in reversed(previous[-3:]):
         for c in view.companies:
             name = _party_name(c)
@@ -1073,6 +1080,11 @@ def extract_sentence(
             trigger = replace(trigger, direction="receive")  # "Xは政府から…補助金": X receives
         source, target = _roles(trigger, parties, pos, seg_start, text)
         named_recipient = any(p.case in ("DAT", "ADJ") for p in parties)
+        if _AGGREGATE.search(_clause_left(text, pos)):
+            # "累計の調達額は約500億円", "国内AIスタートアップの資金調達額は": a sum over many deals
+            metrics.append(Metric(s0, s1, text, "other", near_company(pos), local))
+            seg_start = amount.end
+            continue
         if _SECTOR_RECIPIENT.search(_clause_left(text, pos)) and not named_recipient:
             metrics.append(Metric(s0, s1, text, "other", source or near_company(pos), local))
             seg_start = amount.end

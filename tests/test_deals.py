@@ -487,6 +487,15 @@ def test_deals_heldout_shapes(text: str, expected: list[tuple[object, ...]]) -> 
             "3メガバンクはラピダスへの出資に応じる方向で、民間企業からの出資は総額1300億円程度になる見通しだ。",
             [(None, "Rapidus", "investment", 130_000_000_000)],
         ),
+        # the company of the passage is found through 同社, not the last name mentioned
+        (
+            "サカナAIは17日、約200億円を集めたと発表した。同社は2023年、米グーグルの研究者らが設立した。"
+            "2024年9月には米NVIDIAなどから約300億円を調達している。",
+            [
+                (None, "Sakana AI", "investment", 20_000_000_000),
+                ("NVIDIA", "Sakana AI", "investment", 30_000_000_000),
+            ],
+        ),
         # the pair spends together
         (
             "トヨタ自動車とNTTは自動運転の基盤を共同開発する。両社は2030年までに約5000億円を投じる。",
@@ -511,6 +520,9 @@ def test_deals_context_heldout_shapes(text: str, expected: list[tuple[object, ..
         # money for a sector is a budget; a programme's total is not a deal
         ("政府は2030年度までにAI・半導体分野へ10兆円以上の公的支援を行う。", "other"),
         ("米国でもCHIPS法に基づく補助金の総額は527億ドルに上る。", "other"),
+        # sums over many deals
+        ("創業から2年余りで累計の調達額は約500億円に達した。", "other"),
+        ("2025年1〜9月の国内AIスタートアップの資金調達額は約2800億円と、前年の1.5倍に増えた。", "other"),
 
     ],
 )
