@@ -26,3 +26,18 @@ def test_quality_guard_seeds() -> None:
     assert figures["strict"]["f1"] >= floor["strict_f1"] - 0.02, figures
     assert figures["amount"]["f1"] >= floor["amount_f1"] - 0.02, figures
     assert figures["metric_confusions"] <= floor["metric_confusions"], figures
+
+
+@pytest.mark.slow
+def test_quality_guard_heldout() -> None:
+    """corpus/heldout was written blind to the extractor; it guards generality, not a target."""
+    heldout = Path(__file__).resolve().parents[1] / "corpus" / "heldout"
+    result, _timing = run_eval(
+        [str(heldout / "documents")], heldout / "expected_deals.jsonl", heldout / "expected_metrics.jsonl",
+        _published_map(str(heldout / "documents" / "published.json")),
+    )
+    floor = BASELINE["heldout"]
+    figures = result.as_dict()
+    assert figures["strict"]["f1"] >= floor["strict_f1"] - 0.02, figures
+    assert figures["amount"]["f1"] >= floor["amount_f1"] - 0.02, figures
+    assert figures["metric_confusions"] <= floor["metric_confusions"], figures
