@@ -318,6 +318,9 @@ DECISIONS = [
     ("ゆうちょ銀行", "Japan Post Bank"),
     ("セブン&アイ", "Seven & i Holdings"),
     ("クシュタール", "Alimentation Couche-Tard"),
+    ("クレディ・スイス", "Credit Suisse"),  # not Switzerland
+    ("エンビディア", "NVIDIA"),  # spoken / transcribed form
+    ("日経ビジネス", "Nikkei Business"),  # not 日経 + ビジネス
 ]
 
 
@@ -375,6 +378,20 @@ RISKY = [
     "Suzuki",  # surname
     "メキシコ",  # inside ニューメキシコ (a US state)
     "孫氏",  # Sun Tzu
+    "高市",  # inside 日高市 / 妙高市
+    "セコイア",  # inside メタセコイア
+    "プレステ",  # inside プレステージ
+    "フォートレス",  # inside エフォートレス
+    "フィッチ",  # inside アバクロンビー&フィッチ
+    "ラザード",  # inside シェエラザード
+    "エリオット",  # エリオット波動 (Elliott wave)
+    "京東",  # inside 北京東
+    "ウィズ",  # "with" (ウィズ・コロナ)
+    "ING",  # inside capitals (BANKING)
+    "CVC",  # corporate venture capital
+    "EY",  # inside capitals (KEY)
+    "S&P",  # the index S&P500
+    "KIA",  # the carmaker
 ]
 
 
@@ -402,6 +419,8 @@ TEXT_MATCHES = [
     ("リチウムイオン電池の増産", []),  # イオン (Aeon) stays out of katakana words
     ("日本製鉄がUSスチールを買収", [("日本製鉄", "Nippon Steel"), ("USスチール", "U.S. Steel")]),
     ("米国防総省と契約", [("米国防総省", "US Department of Defense")]),  # not 米国 + 防総省
+    ("埼玉県日高市に新工場", []),  # 高市 (Takaichi) is not an alias
+    ("クレディ・スイスを買収したUBS", [("クレディ・スイス", "Credit Suisse"), ("UBS", "UBS")]),
 ]
 
 
