@@ -12,6 +12,7 @@ offsets are shifted back first.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import spacy
@@ -31,12 +32,19 @@ _NOT_A_NAME = re.compile(
 )
 
 
-def companies_in(text: str, ents: list[tuple[int, int, str]], registry: Registry) -> list[CompanyMention]:
+def companies_in(
+    text: str,
+    ents: Sequence[tuple[int, int, str]],
+    registry: Registry,
+    known: Sequence[CompanyMention] | None = None,
+) -> list[CompanyMention]:
     """Registry matches plus GiNZA company entities the registry does not cover.
 
     ``ents`` are GiNZA entities as (start, end, ginza_label) character spans.
+    ``known`` are the companies already found in ``text`` (by default, the
+    registry's matches); GiNZA's entities only add to them, never overlap them.
     """
-    found = registry.find(text)
+    found = list(known) if known is not None else registry.find(text)
     taken = [(c.start, c.end) for c in found]
     for start, end, label in ents:
         ours = map_label(label)
@@ -48,9 +56,9 @@ def companies_in(text: str, ents: list[tuple[int, int, str]], registry: Registry
         name = surface.strip().removesuffix("社").strip("「」『』\"' ")
         if len(name) < 2 or _NOT_A_NAME.match(name) or _HIRAGANA.search(name):
             continue  # names in hiragana (みずほ) are in the registry; GiNZA's are phrases
-        known = registry.lookup(name)
-        if known is not None:
-            found.append(CompanyMention(start, end, surface, known.name, known.kind))
+        entity = registry.lookup(name)
+        if entity is not None:
+            found.append(CompanyMention(start, end, surface, entity.name, entity.kind))
         else:
             found.append(CompanyMention(start, end, surface, name, "company", verified=False, source="ginza"))
         taken.append((start, end))
