@@ -136,6 +136,9 @@ _EPITHETS: list[tuple[re.Pattern[str], str | None]] = [
 _LEADS_ROUND = re.compile(r"を主導|をリード")
 
 
+_BOUGHT = re.compile(r"(?:の)?(?:買収|TOB|完全子会社化|株式公開買い?付け?)")
+
+
 def case_after(text: str, end: int) -> Case:
     m = _NAME_TAIL.match(text, end)
     pos = m.end() if m else end
@@ -146,6 +149,8 @@ def case_after(text: str, end: int) -> Case:
         return "LEAD"
     if _AGENT_NOUN.match(text, pos):
         return "AGT"
+    if _BOUGHT.match(text, pos):
+        return "OBJ"  # "USスチール買収を完了", "アームのTOB": the one bought
     for particle, case in _CASES:
         if rest.startswith(particle):
             return case
@@ -305,6 +310,7 @@ _NATIONALITY = re.compile(r"の?(?:[A-Za-zァ-ヺー]|半導体|大手|企業|�
 
 
 # "英国のAI関連企業に…20億ポンドを投資": a deal whose recipient is a kind, not a name.
+_PLACE_OF_SPENDING = re.compile(r"(?:国内)?(?:に|へ)(?!も)")
 _AGGREGATE = re.compile(
     r"(?:累計|通算|合計)の?(?:資金)?(?:調達|投資|出資|融資)額"
     r"|(?:スタートアップ|企業|業界|国内|世界|全体|各社)の(?:資金)?(?:調達|投資|出資|融資)額"
@@ -572,6 +578,14 @@ def _resolve_type(
     limit = min(trigger.end + 30, stop.start() if stop else len(sentence))
     later = [t for t in triggers if trigger.start < t.start < limit]
     named = next((t.deal_type for t in later if t.strength == 2 and t.deal_type is not None), None)
+    begin = trigger.start - len(_clause_left(sentence, trigger.start))
+    instrument = next(
+        (t.deal_type for t in reversed(triggers)
+         if begin <= t.start < trigger.start and t.deal_type in _STRONG_FROM_CONTEXT),
+        None,
+    )
+    if trigger.direction == "receive" and instrument is not None:
+        return instrument  # "社債の発行などで5000億円を調達し、借り換えを進める": a bond raise
     if named is not None:
         return named  # "15億ドル払って借り戻すリースバック"
     if trigger.direction == "receive":
@@ -1083,6 +1097,16 @@ def extract_sentence(
         if _AGGREGATE.search(_clause_left(text, pos)):
             # "累計の調達額は約500億円", "国内AIスタートアップの資金調達額は": a sum over many deals
             metrics.append(Metric(s0, s1, text, "other", near_company(pos), local))
+            seg_start = amount.end
+            continue
+        in_country = any(
+            c.kind == "country" and c.start < pos and _PLACE_OF_SPENDING.match(text, c.end)
+            for c in view.companies
+        )
+        invests = trigger.direction == "give" and trigger.deal_type == "investment"
+        if in_country and invests and not named_recipient:
+            # "AWSは2027年までに日本に2兆2600億円投資する": building in a country (capex)
+            metrics.append(Metric(s0, s1, text, "capex", source or near_company(pos), local))
             seg_start = amount.end
             continue
         if _SECTOR_RECIPIENT.search(_clause_left(text, pos)) and not named_recipient:

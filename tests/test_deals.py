@@ -496,6 +496,16 @@ def test_deals_heldout_shapes(text: str, expected: list[tuple[object, ...]]) -> 
                 ("NVIDIA", "Sakana AI", "investment", 30_000_000_000),
             ],
         ),
+        # "X買収" names the one bought, even with a DAT party in the headline
+        (
+            "日本製鉄、USスチール買収を完了　141億ドル、米政府に「黄金株」",
+            [("Nippon Steel", "U.S. Steel", "acquisition", 14_100_000_000)],
+        ),
+        # the instrument before the amount types the raise
+        (
+            "日本製鉄は今後、ハイブリッド社債の発行などで最大5000億円を調達し、借り換えを進める。",
+            [(None, "Nippon Steel", "bond", 500_000_000_000)],
+        ),
         # the pair spends together
         (
             "トヨタ自動車とNTTは自動運転の基盤を共同開発する。両社は2030年までに約5000億円を投じる。",
@@ -520,6 +530,8 @@ def test_deals_context_heldout_shapes(text: str, expected: list[tuple[object, ..
         # money for a sector is a budget; a programme's total is not a deal
         ("政府は2030年度までにAI・半導体分野へ10兆円以上の公的支援を行う。", "other"),
         ("米国でもCHIPS法に基づく補助金の総額は527億ドルに上る。", "other"),
+        # investing in a country is building there (capex), not a deal
+        ("アマゾンは2027年までに日本に2兆2600億円を投資すると発表した。", "capex"),
         # sums over many deals
         ("創業から2年余りで累計の調達額は約500億円に達した。", "other"),
         ("2025年1〜9月の国内AIスタートアップの資金調達額は約2800億円と、前年の1.5倍に増えた。", "other"),
