@@ -15,8 +15,11 @@ when it starts.
 Unchanged documents (same text, same extractor version) are recognised in one
 task before any document task is submitted: a re-run of unchanged input
 neither loads the model, nor starts a task per document, nor a Dask cluster.
-A task takes one document in-process; on Dask, where a task costs more, it
-takes several (``DASK_BATCH_CHARACTERS``), stored one transaction each.
+(``torihiki ingest`` goes further: when nothing needs extracting it starts no flow
+run at all, see :func:`torihiki.processing.run_ingest`.)  A task takes consecutive
+documents up to about ``IN_PROCESS_BATCH_CHARACTERS`` in-process, and
+``DASK_BATCH_CHARACTERS`` on Dask, where a task costs more; each document is
+stored in a transaction of its own.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from typing import Any, TypeVar, cast
 from prefect import Flow, flow, task, unmapped
 from prefect.context import FlowRunContext
 from prefect.futures import PrefectFuture
-from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from db import store
@@ -62,10 +65,16 @@ _Item = TypeVar("_Item")
 # input still makes several tasks per worker), or this many documents when reprocessing.
 DASK_BATCH_CHARACTERS = 8_000
 DASK_BATCH_DOCUMENTS = 4
+# In this process a task costs about 9 ms of CPU (18 tasks for the 18 documents of the bench:
+# 0.15 s more than one task).  A task takes documents up to about this many characters (under
+# a second of work each), or this many documents when reprocessing; every document still has
+# its own transaction, outcome and progress line (printed when its task ends).
+IN_PROCESS_BATCH_CHARACTERS = 8_000
+IN_PROCESS_BATCH_DOCUMENTS = 4
 
 
 def in_process_task_runner() -> Runner:
-    """The default: one document after another, in this process."""
+    """The default: one task after another, in this process."""
     return cast(Runner, ThreadPoolTaskRunner(max_workers=1))
 
 
@@ -101,6 +110,24 @@ def prefect_api_for_workers() -> Iterator[None]:
         yield
         return
     with temporary_settings({PREFECT_API_URL: str(context.client.api_url)}):
+        yield
+
+
+@contextlib.contextmanager
+def command_line_settings() -> Iterator[None]:
+    """Prefect settings for flow runs that ``torihiki ingest``/``reprocess`` start in this process.
+
+    Without ``PREFECT_API_URL`` a flow run goes to a temporary local server that ends with
+    this process, so nothing watches its heartbeats.  Prefect 3.8's heartbeat thread sleeps
+    in whole seconds and the flow run waits for it at its end: every run would last up to a
+    second longer (a re-run of unchanged input: 1.2 s instead of 0.3 s).  Heartbeats are
+    therefore off for those runs; with a server configured (deployments, workers, a shared
+    server) they stay on, and crashed runs are detected as before.
+    """
+    if PREFECT_API_URL.value():
+        yield
+        return
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         yield
 
 
@@ -222,14 +249,15 @@ def ingest_flow(
     model: str | None = None,
     workers: int | None = None,
     dask_address: str | None = None,
-    batch_characters: int = 0,
+    batch_characters: int | None = None,
 ) -> RunSummary:
     """Read documents from files/directories, extract deals and store them.
 
     ``workers``/``dask_address`` run the documents on Dask (a local cluster of
     that many workers, or an existing scheduler); by default they run here.
-    ``batch_characters`` groups documents into tasks of about that many
-    characters (0: a task per document; Dask runs use ``DASK_BATCH_CHARACTERS``).
+    ``batch_characters`` groups consecutive documents into tasks of about that many
+    characters (0: a task per document; by default ``IN_PROCESS_BATCH_CHARACTERS``,
+    on Dask ``DASK_BATCH_CHARACTERS``).
     """
     url = database_url or get_settings().database_url
     if workers or dask_address:
@@ -237,13 +265,15 @@ def ingest_flow(
         on_dask: Flow[..., RunSummary] = _importable().ingest_flow.with_options(task_runner=runner)
         with prefect_api_for_workers():
             return on_dask(list(paths), url, published, published_map, model,
-                           batch_characters=batch_characters or DASK_BATCH_CHARACTERS)
+                           batch_characters=DASK_BATCH_CHARACTERS if batch_characters is None
+                           else batch_characters)
     run_id = begin_run(url, "ingest", {
         "paths": list(paths), "published": published.isoformat() if published else None,
     })
     items = read_inputs(list(paths))
     skipped = skip_unchanged(items, url, run_id)
-    todo = batches([item for i, item in enumerate(items) if i not in skipped], _characters, batch_characters)
+    todo = batches([item for i, item in enumerate(items) if i not in skipped], _characters,
+                   IN_PROCESS_BATCH_CHARACTERS if batch_characters is None else batch_characters)
     futures = ingest_documents.map(todo, unmapped(url), run_id, unmapped(published),
                                    unmapped(published_map), model) if todo else []
     done = chain.from_iterable(f.result() for f in futures)
@@ -261,12 +291,13 @@ def reprocess_flow(
     model: str | None = None,
     workers: int | None = None,
     dask_address: str | None = None,
-    batch_documents: int = 0,
+    batch_documents: int | None = None,
 ) -> RunSummary:
     """Re-extract stored documents: given ids, all, or those with an older extractor version.
 
     ``workers``/``dask_address`` as for :func:`ingest_flow`; ``batch_documents``
-    documents per task (0: one; Dask runs use ``DASK_BATCH_DOCUMENTS``).
+    documents per task (0: one; by default ``IN_PROCESS_BATCH_DOCUMENTS``, on Dask
+    ``DASK_BATCH_DOCUMENTS``).
     """
     url = database_url or get_settings().database_url
     if workers or dask_address:
@@ -274,10 +305,12 @@ def reprocess_flow(
         on_dask: Flow[..., RunSummary] = _importable().reprocess_flow.with_options(task_runner=runner)
         with prefect_api_for_workers():
             return on_dask(url, document_ids, stale_only, model,
-                           batch_documents=batch_documents or DASK_BATCH_DOCUMENTS)
+                           batch_documents=DASK_BATCH_DOCUMENTS if batch_documents is None
+                           else batch_documents)
     run_id = begin_run(url, "reprocess", {"document_ids": document_ids, "stale_only": stale_only})
     ids = stale_documents(url, document_ids, stale_only)
-    todo = batches(ids, lambda _id: 1, batch_documents)
+    todo = batches(ids, lambda _id: 1,
+                   IN_PROCESS_BATCH_DOCUMENTS if batch_documents is None else batch_documents)
     futures = reprocess_documents.map(todo, unmapped(url), run_id, model) if todo else []
     summary = _collect(chain.from_iterable(f.result() for f in futures), len(ids), run_id)
     end_run(url, summary)

@@ -161,3 +161,33 @@ def test_a_bad_input_still_goes_through_the_flow(
     again = run_ingest([inbox], database_url=sqlite_url)  # quarantining is the flow's work
     assert [o.status for o in again.outcomes] == ["skipped", "quarantined"]
     assert rows(sqlite_url, "SELECT count(*) FROM quarantine") == [(1,)]
+
+
+def test_command_line_flow_runs_send_no_heartbeats_to_a_temporary_server() -> None:
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        get_current_settings,
+        temporary_settings,
+    )
+
+    from pipelines.flows import command_line_settings
+
+    with temporary_settings({PREFECT_API_URL: None}), command_line_settings():
+        assert get_current_settings().flows.heartbeat_frequency is None
+    with temporary_settings({PREFECT_API_URL: "http://prefect.example:4200/api",
+                             PREFECT_FLOWS_HEARTBEAT_FREQUENCY: 90}), command_line_settings():
+        assert get_current_settings().flows.heartbeat_frequency == 90  # a real server: kept
+
+
+def test_progress_says_unchanged_for_skipped_documents(capsys: pytest.CaptureFixture[str]) -> None:
+    from torihiki.processing import DocumentOutcome, progress
+
+    progress(1, 3, DocumentOutcome("a.txt", "skipped", 1))
+    progress(2, 3, DocumentOutcome("b.txt", "new", 2, deal_mentions=4))
+    progress(3, 3, DocumentOutcome("c.txt", "quarantined", error="[T201] c.txt: broken"))
+    assert capsys.readouterr().err.splitlines() == [
+        "  [1/3] skipped     a.txt  unchanged",
+        "  [2/3] new         b.txt  4 deal mentions",
+        "  [3/3] quarantined c.txt  [T201] c.txt: broken",
+    ]

@@ -370,10 +370,11 @@ class Bench:
         return run_ingest(self.paths, database_url=url, published_map=self.published_map, **runner)
 
     def ingest_flow(self, url: str) -> Any:
-        """The ``ingest`` flow itself, as a scheduled deployment runs it (no pre-flight)."""
-        from pipelines.flows import ingest_flow
+        """The ``ingest`` flow itself, without the pre-flight (as ``torihiki ingest`` runs it)."""
+        from pipelines.flows import command_line_settings, ingest_flow
 
-        return ingest_flow(paths=self.paths, database_url=url, published_map=self.published_map)
+        with command_line_settings():
+            return ingest_flow(paths=self.paths, database_url=url, published_map=self.published_map)
 
 
 WARM_UP_TEXT = "エヌビディアはOpenAIに最大1000億ドルを投資すると発表した。\n"
@@ -381,11 +382,12 @@ WARM_UP_TEXT = "エヌビディアはOpenAIに最大1000億ドルを投資する
 
 def _warm_up(bench: Bench) -> None:
     """One flow run over one sentence: starts Prefect's local server and the lazy imports."""
-    from pipelines.flows import ingest_flow
+    from pipelines.flows import command_line_settings, ingest_flow
 
     doc = bench.workdir / "warm-up.txt"
     doc.write_text(WARM_UP_TEXT, encoding="utf-8")
-    ingest_flow(paths=[str(doc)], database_url=bench.new_database())
+    with command_line_settings():
+        ingest_flow(paths=[str(doc)], database_url=bench.new_database())
 
 
 def _load_model() -> None:

@@ -271,14 +271,16 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     _quiet_prefect()
     from db.engine import upgrade_lock
     from db.migrate import upgrade
-    from pipelines.flows import reprocess_flow
+    from pipelines.flows import command_line_settings, reprocess_flow
 
     url = _db(args)
     with upgrade_lock(url):
         upgrade(url)
         _consolidate(url)
-    result = reprocess_flow(database_url=url, document_ids=args.doc, stale_only=not (args.all or args.doc),
-                            workers=args.workers, dask_address=args.dask_address)
+    with command_line_settings():
+        result = reprocess_flow(database_url=url, document_ids=args.doc,
+                                stale_only=not (args.all or args.doc),
+                                workers=args.workers, dask_address=args.dask_address)
     return _print_summary(result)
 
 

@@ -215,13 +215,14 @@ def run_ingest(
     engine = engine_for(url)
     stored = look_up(engine=engine, items=items)
     if len(stored) < len(items) or not all(is_current(doc) for doc in stored.values()):
-        from pipelines.flows import ingest_flow  # Prefect is imported only when it is needed
+        from pipelines.flows import command_line_settings, ingest_flow  # Prefect only when needed
 
-        return ingest_flow(
-            paths=[str(p) for p in paths], database_url=url, published=published,
-            published_map=dict(published_map) if published_map else None,
-            workers=workers, dask_address=dask_address,
-        )
+        with command_line_settings():
+            return ingest_flow(
+                paths=[str(p) for p in paths], database_url=url, published=published,
+                published_map=dict(published_map) if published_map else None,
+                workers=workers, dask_address=dask_address,
+            )
     outcomes = [DocumentOutcome(item.origin, "skipped", stored[i].id) for i, item in enumerate(items)]
     summary = RunSummary(0, outcomes)
     params: dict[str, object] = {"paths": [str(p) for p in paths],
