@@ -41,7 +41,11 @@ def _t(
 # Order matters only for overlaps: earlier rows win at the same position.
 TRIGGERS = [
     _t(r"リースバック|セール・?アンド・?リースバック", "lease", "buy"),
-    _t(r"株式公開買い?付け?|TOB|買収|経営統合|子会社化|傘下に(?:収め|入れ)|取得", "acquisition", "buy"),
+    _t(
+        r"株式公開買い?付け?|TOB|MBO|LBO|買収|経営統合|子会社化|傘下に(?:収め|入れ)|取得",
+        "acquisition",
+        "buy",
+    ),
     _t(
         r"転換社債型新株予約権付社債|新株予約権付社債|転換社債|社債|債券|起債|ボンド|CB(?![A-Za-z])"
         r"|(?:債務|負債|債)(?:証書)?を?発行",
@@ -59,7 +63,7 @@ TRIGGERS = [
     _t(r"助成|補助金|補助", "other", "give"),  # "…から助成を受ける" turns round (deals._RECEIVED)
     _t(r"支援", "other", "give", 1),  # "ラピダスには国が1兆円超を支援": funding without a kind
     _t(r"融資|貸し?付け|貸出し?|クレジット(?:・)?ライン|与信", "loan", "give"),
-    _t(r"借り?入れ|借入|借りる|借りた", "loan", "receive"),
+    _t(r"借り?入れ|借入|借りる|借りた|借りて|借り受け", "loan", "receive"),
     # 投資家/投資会社 are people and firms, not the act of investing.
     _t(
         r"出資|投資(?!家|会社|銀行|ファンド|先|判断|対象)|資本参加|資本提携|注入|資金提供|(?:株式|株)を?保有",

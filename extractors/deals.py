@@ -98,6 +98,7 @@ _CASES: list[tuple[str, Case]] = [
     ("からの", "FROM"),
     ("から", "FROM"),
     ("より", "FROM"),
+    ("とか", "LIST"),  # "ブラックストンとかマグネタから": a list, not a partner
     ("との", "WITH"),
     ("と", "WITH"),
     ("では", "NONE"),
@@ -108,6 +109,7 @@ _CASES: list[tuple[str, Case]] = [
     ("を", "OBJ"),
     ("の", "GEN"),
     ("、", "LIST"),
+    ("や", "LIST"),
     ("・", "LIST"),
     (",", "LIST"),
 ]
@@ -313,7 +315,7 @@ _NATIONALITY = re.compile(r"の?(?:[A-Za-zァ-ヺー]|半導体|大手|企業|�
 _PLACE_OF_SPENDING = re.compile(r"(?:国内)?(?:に|へ)(?!も)")
 _AGGREGATE = re.compile(
     r"(?:累計|通算|合計)の?(?:資金)?(?:調達|投資|出資|融資)額"
-    r"|(?:スタートアップ|企業|業界|国内|世界|全体|各社)の(?:資金)?(?:調達|投資|出資|融資)額"
+    r"|(?:スタートアップ|企業|業界|国内|世界|全体|各社|関連)の(?:資金|社債)?(?:調達|投資|出資|融資|発行)額"
 )
 # "AI・半導体分野へ10兆円以上の公的支援": money for a sector is a budget, not a deal.
 _SECTOR_RECIPIENT = re.compile(r"(?:分野|産業|業界|領域|セクター)(?:に対し(?:て)?|に向けて|に|へ|への)")
@@ -332,13 +334,21 @@ _GENERIC_SOURCE = re.compile(
 # Raising money names who raises it, not who pays: no payer is carried in from elsewhere.
 _RAISE_WORDS = frozenset({"調達", "資金調達", "集め", "ラウンド", "調達ラウンド"})
 _STAKE_PERCENT = re.compile(r"株(?:式)?(?:の|を)?\s*(?:約|最大)?\s*(\d{1,2}(?:\.\d+)?)\s*[%％]")
-_CONTROL = re.compile(r"TOB|買収|子会社化|株式公開買い?付け?|経営統合|傘下")
+_CONTROL = re.compile(r"TOB|買収|子会社化|株式公開買い?付け?|経営統合|傘下|MBO|LBO")
 
 
 def _minority_stake(text: str) -> bool:
-    """"KADOKAWAの株式約10%を取得": under half of the shares, and no word of a takeover."""
+    """"KADOKAWAの株式約10%を取得", "X株を市場から取得": a stake, with no word of a takeover."""
+    if _CONTROL.search(text) or _ALL_SHARES.search(text):
+        return False
     m = _STAKE_PERCENT.search(text)
-    return m is not None and float(m.group(1)) < 50 and not _CONTROL.search(text)
+    if m is not None:
+        return float(m.group(1)) < 50
+    return bool(_SHARES_BOUGHT.search(text))
+
+
+_ALL_SHARES = re.compile(r"全株|全ての株|すべての株|全発行済み")
+_SHARES_BOUGHT = re.compile(r"株(?:式)?を[^、。]{0,12}?(?:取得|買い増|買い付け|購入)")
 
 
 def _country_of(name: str) -> str:
@@ -821,7 +831,7 @@ def _roles(
 _SPLIT_PAYERS = frozenset({"loan", "investment", "acquisition", "purchase"})
 _LENDERS = frozenset({"bank", "fund", "government"})
 # "JPモルガン・チェースと三菱UFJ銀行が主導する", "米Blackstoneと米Magnetar Capitalが".
-_CONJUNCT_GAP = re.compile(r"(?:社|氏)?[」』]?\s*(?:と|、|,)\s*(?:米|英|仏|独|中|韓|日|台|欧)?\s*")
+_CONJUNCT_GAP = re.compile(r"(?:社|氏)?[」』]?\s*(?:と|、|,|や|とか)\s*(?:米|英|仏|独|中|韓|日|台|欧)?\s*")
 
 
 def _co_payers(parties: Sequence[Party], source: str | None, text: str, pos: int) -> list[str]:
@@ -1125,10 +1135,17 @@ def extract_sentence(
             continue
         sector = default_registry().sector
         deal_type = _resolve_type(trigger, clause, text, triggers, sector(target), sector(source))
+        sold = _nearest(parties, ("OBJ",), before=trigger.start)
+        sells_company = trigger.direction == "sell" and deal_type == "purchase"
+        if sells_company and sold is not None and sold.name != source:
+            # "ヨーク・ホールディングスをベインキャピタルに売却": the company sold is acquired
+            deal_type, target = "acquisition", sold.name
         if deal_type == "acquisition" and _minority_stake(text):
             deal_type = "investment"  # "株式の20%を取得": a stake, not control
         if _pair_spends(trigger, parties, pos):
             deal_type = "partnership"  # "両社は約5000億円を投じる": the pair invests together
+        if _listed_with(parties, source, target, text, pos):
+            target = None  # "A、B、Cの3メガバンクが計6兆円を融資": B is another lender, not the borrower
         lends_back = deal_type == "loan" and source is not None and target is not None
         if lends_back and _kind(target or "") in _LENDERS and _kind(source or "") not in _LENDERS:
             source, target = target, source  # "Xは銀行団と融資契約を結んだ": the banks lend to X
@@ -1365,6 +1382,19 @@ def _partner_contract(
             trigger=trigger.text,
         )
     ]
+
+
+def _listed_with(
+    parties: Sequence[Party], source: str | None, target: str | None, text: str, pos: int
+) -> bool:
+    """Whether ``target`` is listed with ``source`` by 、 ("A、B、Cの3行"): one side, not two.
+
+    "AとBは…契約" pairs two sides of one deal and is left alone.
+    """
+    if source is None or target is None or target not in _co_payers(parties, source, text, pos):
+        return False
+    spans = [p for p in parties if p.name in (source, target) and p.start < pos]
+    return bool(spans) and "、" in text[min(p.start for p in spans) : max(p.end for p in spans)]
 
 
 def _pair_spends(trigger: Trigger, parties: Sequence[Party], pos: int) -> bool:

@@ -506,6 +506,42 @@ def test_deals_heldout_shapes(text: str, expected: list[tuple[object, ...]]) -> 
             "日本製鉄は今後、ハイブリッド社債の発行などで最大5000億円を調達し、借り換えを進める。",
             [(None, "Nippon Steel", "bond", 500_000_000_000)],
         ),
+        # investors listed with や each pay
+        (
+            "Wizは昨年5月、アンドリーセン・ホロウィッツやセコイア・キャピタルなどから10億ドルを調達した。",
+            [
+                ("Andreessen Horowitz", "Wiz", "investment", 1_000_000_000),
+                ("Sequoia Capital", "Wiz", "investment", 1_000_000_000),
+            ],
+        ),
+        # banks listed by 、 are one side: the borrower comes from the passage
+        (
+            "伊藤忠商事はセブン&アイの買収を検討した。三菱UFJ銀行、三井住友銀行、みずほ銀行の3メガバンクが"
+            "計6兆円を融資する案も検討された。",
+            [
+                ("MUFG Bank", "Itochu", "loan", 6_000_000_000_000),
+                ("SMBC", "Itochu", "loan", 6_000_000_000_000),
+                ("Mizuho Bank", "Itochu", "loan", 6_000_000_000_000),
+            ],
+        ),
+        # spoken: a list with とか, misheard names, 借りてて
+        (
+            "コアウィーブは去年の5月にはブラックストンとかマグネタから75億ドル借りてて。",
+            [
+                ("Blackstone", "CoreWeave", "loan", 7_500_000_000),
+                ("Magnetar", "CoreWeave", "loan", 7_500_000_000),
+            ],
+        ),
+        # shares bought on the market are a stake
+        (
+            "三井住友銀行はSBIホールディングス株を約800億円で市場から取得した。",
+            [("SMBC", "SBI Holdings", "investment", 80_000_000_000)],
+        ),
+        # a company sold to a buyer is acquired by the buyer
+        (
+            "セブン&アイは、ヨーク・ホールディングスを米ベインキャピタルに約8147億円で売却する。",
+            [("Bain Capital", "York Holdings", "acquisition", 814_700_000_000)],
+        ),
         # the pair spends together
         (
             "トヨタ自動車とNTTは自動運転の基盤を共同開発する。両社は2030年までに約5000億円を投じる。",
@@ -532,6 +568,7 @@ def test_deals_context_heldout_shapes(text: str, expected: list[tuple[object, ..
         ("米国でもCHIPS法に基づく補助金の総額は527億ドルに上る。", "other"),
         # investing in a country is building there (capex), not a deal
         ("アマゾンは2027年までに日本に2兆2600億円を投資すると発表した。", "capex"),
+        ("AI関連の社債発行額は今年だけで2000億ドルに達するとの試算もある。", "other"),
         # sums over many deals
         ("創業から2年余りで累計の調達額は約500億円に達した。", "other"),
         ("2025年1〜9月の国内AIスタートアップの資金調達額は約2800億円と、前年の1.5倍に増えた。", "other"),
