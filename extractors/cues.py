@@ -149,6 +149,8 @@ HYPOTHETICAL = re.compile(
 
 
 _CURRENCY_WORD = re.compile(r"ドル|円|ユーロ|ポンド|元")
+# A bank's or company's size: "総資産は約22兆円、貸出金は約15兆円".
+BALANCE_SHEET = re.compile(r"総資産|純資産|貸出金|預金量|預金残高|資本金|運用資産")
 
 
 def metric_kind_near(text: str, start: int, end: int, window: int = 10) -> MetricKind | None:
@@ -164,10 +166,10 @@ def metric_kind_near(text: str, start: int, end: int, window: int = 10) -> Metri
             left = left[idx + 1 :]
     clause = text[: start]
     clause = clause[max(clause.rfind("、"), clause.rfind("。")) + 1 :]
-    for kind, pattern in METRIC_CUES:
+    for kind, pattern in [*METRIC_CUES, ("other", BALANCE_SHEET)]:
         # "キオクシアの有利子負債は昨年12月末時点で約1兆1000億円あり": the clause's topic
         topic = re.search(rf"(?:{pattern.pattern})[^はがを]{{0,3}}(?:は|が|も|を)", clause)
-        if topic and kind != "other":
+        if topic and (kind != "other" or pattern is BALANCE_SHEET):
             return kind
     right = text[end : end + 8]
     right_m = re.match(r"(?:以上|超|強|程度|規模|相当|分)?(?:もの|の|に上る|に達する|に達した|を)?", right)

@@ -32,6 +32,10 @@ _NOT_A_NAME = re.compile(
 )
 
 
+_NATIONALITY_PREFIX = re.compile(r"(?:米|英|独|仏|中|韓|台|豪|加|印|蘭|伊|露)(?=[A-Za-zァ-ヺ])")
+_NOT_A_NAME_END = re.compile(r"(?:料|額|費|金|代|益|価格)$")
+
+
 def companies_in(
     text: str,
     ents: Sequence[tuple[int, int, str]],
@@ -52,8 +56,16 @@ def companies_in(
             continue
         if any(start < e and s < end for s, e in taken):
             continue
+        # GiNZA's span may take in a nationality prefix (米Atreides) or the shares (群馬銀行株).
+        lead = _NATIONALITY_PREFIX.match(text, start)
+        if lead and lead.end() < end:
+            start = lead.end()
+        if text[start:end].endswith("株") and end - start > 2:
+            end -= 1
         surface = text[start:end]
         name = surface.strip().removesuffix("社").strip("「」『』\"' ")
+        if _NOT_A_NAME_END.search(name):
+            continue  # "リース料", "調達額": a sum of money, not a name
         if len(name) < 2 or _NOT_A_NAME.match(name) or _HIRAGANA.search(name):
             continue  # names in hiragana (みずほ) are in the registry; GiNZA's are phrases
         entity = registry.lookup(name)
