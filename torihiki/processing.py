@@ -90,18 +90,39 @@ def iter_inputs(paths: Sequence[str | Path]) -> Iterator[RawDocument | TorihikiE
 # --- documents stored already ----------------------------------------------
 
 
+@dataclass(frozen=True)
+class InputRef:
+    """What the look-up needs of a decoded input: where it came from and its content hash."""
+
+    origin: str
+    source_path: str | None
+    sha256: str
+
+    @classmethod
+    def of(cls, raw: RawDocument) -> InputRef:
+        return cls(raw.origin, raw.source_path, store.sha256_text(raw.text))
+
+
+def input_refs(items: Sequence[RawDocument | TorihikiError]) -> dict[int, InputRef]:
+    """The decoded inputs among ``items``, by position."""
+    return {i: InputRef.of(item) for i, item in enumerate(items) if isinstance(item, RawDocument)}
+
+
+def find_stored(*, engine: Engine, refs: Mapping[int, InputRef]) -> dict[int, store.StoredDocument]:
+    """The inputs whose content is stored already, by position, each with those of its
+    origins that are recorded already: one query for the whole list."""
+    origins: dict[str, set[str]] = {}
+    for ref in refs.values():
+        origins.setdefault(ref.sha256, set()).add(ref.origin)
+    found = store.find_documents(engine=engine, origins_by_sha256=origins)
+    return {i: found[ref.sha256] for i, ref in refs.items() if ref.sha256 in found}
+
+
 def look_up(
     *, engine: Engine, items: Sequence[RawDocument | TorihikiError]
 ) -> dict[int, store.StoredDocument]:
-    """The inputs whose content is stored already, by position in ``items``, each with
-    those of its origins that are recorded already: one query for the whole list."""
-    digests = {i: store.sha256_text(item.text) for i, item in enumerate(items)
-               if isinstance(item, RawDocument)}
-    origins: dict[str, set[str]] = {}
-    for i, digest in digests.items():
-        origins.setdefault(digest, set()).add(items[i].origin)
-    found = store.find_documents(engine=engine, origins_by_sha256=origins)
-    return {i: found[digest] for i, digest in digests.items() if digest in found}
+    """:func:`find_stored` of the decoded inputs among ``items``, by position in ``items``."""
+    return find_stored(engine=engine, refs=input_refs(items))
 
 
 def is_current(stored: store.StoredDocument | None) -> bool:
@@ -110,14 +131,14 @@ def is_current(stored: store.StoredDocument | None) -> bool:
 
 
 def new_sources(
-    items: Sequence[RawDocument | TorihikiError], stored: Mapping[int, store.StoredDocument]
+    refs: Mapping[int, InputRef], stored: Mapping[int, store.StoredDocument]
 ) -> list[tuple[int, str, str | None]]:
     """(document id, origin, source path) of the inputs of ``stored`` whose origin is not recorded."""
     out: dict[tuple[int, str], str | None] = {}
     for i, doc in stored.items():
-        item = items[i]
-        if isinstance(item, RawDocument) and item.origin not in doc.origins:
-            out.setdefault((doc.id, item.origin), item.source_path)
+        ref = refs[i]
+        if ref.origin not in doc.origins:
+            out.setdefault((doc.id, ref.origin), ref.source_path)
     return [(doc_id, origin, path) for (doc_id, origin), path in out.items()]
 
 
@@ -134,13 +155,14 @@ def record_unchanged(
     recorded already nothing is written.  ``stored`` is a :func:`look_up` of ``items``
     done by the caller (else it is done here).  The other inputs need extraction.
     """
-    stored = look_up(engine=engine, items=items) if stored is None else stored
+    refs = input_refs(items)
+    stored = find_stored(engine=engine, refs=refs) if stored is None else stored
     current = {i: doc for i, doc in stored.items() if is_current(doc)}
-    sources = new_sources(items, current)
+    sources = new_sources(refs, current)
     if sources:
         store.in_transaction(engine, lambda session: store.add_sources(
             session=session, sources=sources, run_id=run_id))
-    return {i: DocumentOutcome(items[i].origin, "skipped", doc.id) for i, doc in current.items()}
+    return {i: DocumentOutcome(refs[i].origin, "skipped", doc.id) for i, doc in current.items()}
 
 
 # --- the ingest entry point ----------------------------------------------------
@@ -211,10 +233,16 @@ def run_ingest(
     url = database_url or get_settings().database_url
     prepare_database(url)
     started = dt.datetime.now(dt.UTC)
-    items = list(iter_inputs(paths))
     engine = engine_for(url)
-    stored = look_up(engine=engine, items=items)
-    if len(stored) < len(items) or not all(is_current(doc) for doc in stored.values()):
+    refs: dict[int, InputRef] = {}
+    refused = False
+    for i, item in enumerate(iter_inputs(paths)):  # only the hashes are kept, not the texts
+        if isinstance(item, TorihikiError):
+            refused = True  # quarantining it is the flow's work
+            break
+        refs[i] = InputRef.of(item)
+    stored = {} if refused else find_stored(engine=engine, refs=refs)
+    if refused or len(stored) < len(refs) or not all(is_current(doc) for doc in stored.values()):
         from pipelines.flows import command_line_settings, ingest_flow  # Prefect only when needed
 
         with command_line_settings():
@@ -223,7 +251,7 @@ def run_ingest(
                 published_map=dict(published_map) if published_map else None,
                 workers=workers, dask_address=dask_address,
             )
-    outcomes = [DocumentOutcome(item.origin, "skipped", stored[i].id) for i, item in enumerate(items)]
+    outcomes = [DocumentOutcome(ref.origin, "skipped", stored[i].id) for i, ref in refs.items()]
     summary = RunSummary(0, outcomes)
     params: dict[str, object] = {"paths": [str(p) for p in paths],
                                  "published": published.isoformat() if published else None,
@@ -233,7 +261,7 @@ def run_ingest(
         run_id = store.record_run(session=session, flow="ingest", params=params,
                                   extractor_version=EXTRACTOR_VERSION, started_at=started,
                                   counts=summary.counts(), errors=[])
-        store.add_sources(session=session, sources=new_sources(items, stored), run_id=run_id)
+        store.add_sources(session=session, sources=new_sources(refs, stored), run_id=run_id)
         return run_id
 
     summary.run_id = store.in_transaction(engine, write)
