@@ -652,14 +652,17 @@ _DEAL_NOUN = re.compile(
 )
 
 
+_DEAL_NOUN_AHEAD = re.compile(rf"[^、。をがはにの]{{0,5}}?(?:{_DEAL_NOUN.pattern})")
+
+
 def _modifies_other_noun(text: str, end: int, companies: Sequence[CompanyMention]) -> bool:
     """Whether "N億ドル規模の" / "N億ドルの" goes on to a noun that is no deal ("企業", "バブル")."""
     m = re.match(r"(?:規模|級)の", text[end:])
     if m is None:
         return False
     rest = end + m.end()
-    if _DEAL_NOUN.match(text, rest):
-        return False
+    if _DEAL_NOUN_AHEAD.match(text, rest):
+        return False  # "2兆円規模のつなぎ融資": a deal noun after a short modifier
     return not any(c.start == rest for c in companies)
 
 
@@ -998,6 +1001,9 @@ def _fill_from_context(
     if target is None and source is not None and trigger.direction == "give":
         # "Xは最大100億ドルを投じる" after sentences about the investee: the passage's topic.
         target = _passage_topic(ctx.previous, exclude=source)
+    if target is None and trigger.direction == "receive" and not explicit_subject:
+        # "買収資金は、…銀行から借り入れた2兆円の融資で賄った": the borrower is who the passage is about
+        target = _passage_topic(ctx.previous, exclude=source, subjects_only=True)
     return source, target
 
 
@@ -1130,6 +1136,7 @@ def extract_sentence(
             and trigger.direction == "give"
             and not any(p.case in ("DAT", "ADJ") for p in parties)
             and _FACILITY.search(_clause_left(text, pos))
+            and not any(p.case == "GEN" and p.name != source for p in parties)  # "USスチールの設備に"
         ):
             # "今年度にAIデータセンターに約800億ドルを投資する": building its own capacity
             metrics.append(Metric(s0, s1, text, "capex", source or near_company(pos), local))

@@ -52,7 +52,10 @@ JOINED_NAME = re.compile(rf"(?<![ァ-ヺー・])(?P<name>[ァ-ヺ][ァ-ヺー]+(
 # Latin words that stand as a party in news but are not companies.
 _NOT_LATIN_PARTIES = frozenset({"CHIPS", "NASDAQ", "Nasdaq", "NYSE", "SEC", "FRB", "Fed", "EU", "US", "USA"})
 # Katakana words after 米/英 that are places, currencies or titles.
-_NOT_KATAKANA = re.compile(r"ドル|ポンド|ユーロ|州$|大統領|首相|政権|国債|市場$|^データ・?センター$")
+_NOT_KATAKANA = re.compile(
+    r"ドル|ポンド|ユーロ|州$|大統領|首相|政権|国債|市場$|^データ・?センター$"
+    r"|^(?:メディア|マスコミ|メーカー|テレビ|スーパー|コンビニ|ゲーム|アプリ|サイト|ネット|ファンド|チーム)$"
+)
 
 
 # Words that end company names but are not names on their own.

@@ -532,6 +532,19 @@ def test_deals_heldout_shapes(text: str, expected: list[tuple[object, ...]]) -> 
                 ("Magnetar", "CoreWeave", "loan", 7_500_000_000),
             ],
         ),
+        # "N規模のつなぎ融資": a deal noun after a short modifier; lenders listed before から
+        (
+            "日本製鉄は買収を完了した。買収資金は、三菱UFJ銀行、みずほ銀行から借り入れた総額2兆円規模のつなぎ融資で賄った。",
+            [
+                ("MUFG Bank", "Nippon Steel", "loan", 2_000_000_000_000),
+                ("Mizuho Bank", "Nippon Steel", "loan", 2_000_000_000_000),
+            ],
+        ),
+        # another company's facilities: an investment in that company, not capex
+        (
+            "日本製鉄は2028年までにUSスチールの設備に約110億ドルを投じる。",
+            [("Nippon Steel", "U.S. Steel", "investment", 11_000_000_000)],
+        ),
         # shares bought on the market are a stake
         (
             "三井住友銀行はSBIホールディングス株を約800億円で市場から取得した。",

@@ -46,6 +46,7 @@ def test_names_by_shape(text: str, expected: list[str]) -> None:
         "TexasとWisconsinのデータセンター",  # Latin place names outside a party slot
         "地方銀行グループとしては国内有数の規模になる。",  # a word that only ends names
         "CHIPS法に基づく補助金",  # a law
+        "米メディアは今週、調達を協議していると報じた。",  # a kind of firm after 米
     ],
 )
 def test_names_not_taken(text: str) -> None:
