@@ -4,7 +4,7 @@ Data flow::
 
     raw text ─fold_for_nlp─▶ folded text ─split_sentences─▶ sentences
         every sentence: registry companies, money, dates  (cheap, character rules)
-        gated sentences (needs_ner: an amount with a deal word, or a transaction word)
+        gated sentences (needs_ner: an amount, or a word naming a transaction)
             ─SudachiPy─▶ name candidates (extractors.candidates): tokens no registry
             name, amount, date or everyday word explains
             ─▶ GiNZA NER on a window of a few tokens around them (batched)
@@ -13,8 +13,8 @@ Data flow::
         every offset ─FoldedText.span_to_raw─▶ raw text
 
 GiNZA costs about a millisecond per token and adds nothing but unverified
-companies, so it reads only what could hold one: on the corpus and seeds 28
-windows of 691 characters, out of 274 gated sentences of 14,013 (42,260 with
+companies, so it reads only what could hold one: on the corpus and seeds 37
+windows of 994 characters, out of 335 gated sentences of 16,566 (42,260 with
 ``ner_everywhere``), with the same deals and metrics.
 ``extract_document(ner_everywhere=True)`` is the reference that shows it.
 Every sentence is far below SudachiPy's 49,149-byte input limit
@@ -37,6 +37,7 @@ from extractors.cues import find_triggers
 from extractors.dates import find_dates
 from extractors.deals import SentenceView, complete_from_document, document_topic, extract_sentence
 from extractors.money import find_money
+from extractors.names import with_rule_names
 from extractors.pipeline import companies_in
 from extractors.registry import PARTY_KINDS, Registry, default_registry
 from extractors.text import FoldedText, chunk_spans, fold_for_nlp, split_sentences
@@ -63,21 +64,19 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 def needs_ner(text: str, money: Sequence[MoneyAmount]) -> bool:
-    """Whether an unverified company (the only thing GiNZA adds) could change a deal record here.
+    """Whether an unverified company (the only thing GiNZA adds) could change a record here.
 
-    A deal is read from a sentence with an amount and a deal word, or, without
-    an amount, from a word that names a transaction (strength 2).  Sentences
-    without these cues give metrics or nothing, whatever GiNZA finds.  Two
-    registry parties do not make GiNZA useless: a third, unknown one may be a
-    co-investor (AとBが主導するラウンド) or the one who pays.  Within these
-    sentences :func:`ner_jobs` narrows GiNZA down to the tokens that could
-    name a company.  ``extract_document(ner_everywhere=True)`` measures what
-    this costs (``torihiki bench`` reports both F1 figures).
+    Deals and metrics are read from sentences with an amount, and deals without
+    one from a word that names a transaction (strength 2); elsewhere a new name
+    changes no record of its own sentence (what is given up: it may be what a
+    later 同社 refers to).  Two registry parties do not make GiNZA useless: a
+    third, unknown one may be a co-investor (AとBが主導するラウンド), and a
+    metric takes the company next to it.  Within these sentences
+    :func:`ner_jobs` narrows GiNZA down to the tokens that could name a
+    company.  ``extract_document(ner_everywhere=True)`` measures what this
+    costs (``torihiki bench`` reports both F1 figures).
     """
-    triggers = find_triggers(text)
-    if money:
-        return bool(triggers)
-    return any(t.strength == 2 for t in triggers)
+    return bool(money) or any(t.strength == 2 for t in find_triggers(text))
 
 
 @dataclass(frozen=True)
@@ -155,7 +154,7 @@ def extract_document(
     sentences = [ftext[s:e] for s, e in spans]
     money = [find_money(s) for s in sentences]
     dates = [find_dates(s, published) for s in sentences]
-    companies = [registry.find(s) for s in sentences]
+    companies = [with_rule_names(s, registry.find(s)) for s in sentences]
 
     if nlp is not None:
         if ner_everywhere:

@@ -41,13 +41,13 @@ def _explained(sentence: str) -> list[tuple[int, int]]:
 @pytest.mark.parametrize(
     ("sentence", "expected"),
     [
-        # An amount and a deal word: an unknown name may be a party.
+        # An amount: an unknown name may be a party or a metric's company.
         ("当社は50億円を調達した。", True),
         ("北斗精機はNVIDIAから20億ドルの出資を受けた。", True),
         # Even with both sides named: a third name may be a co-investor.
         ("NVIDIAとアトラス・パートナーズが主導するラウンドで、OpenAIは60億ドルを集めた。", True),
-        # An amount without a deal word is a metric, whoever is named.
-        ("北斗精機の営業利益は30億円だった。", False),
+        # An amount without a deal word is a metric: it takes the company next to it.
+        ("北斗精機の営業利益は30億円だった。", True),
         # Without an amount only a word that names a transaction makes a deal.
         ("北斗精機は東邦電機を買収すると発表した。", True),
         ("北斗精機は東邦電機と提携した。", False),
@@ -125,8 +125,10 @@ LONG = (
         ("エヌビディアは20億ドルの出資を受けた。", [], None),
         # Both parties from the registry: a third name still gets its window.
         ("任天堂はNVIDIAとOpenAIに20億ドルを出資する。", ["任天堂"], None),
-        # Not gated: an amount without a deal word is a metric.
-        ("任天堂の売上高は20億ドルだった。", [], None),
+        # A metric's company may be unknown too.
+        ("任天堂の売上高は20億ドルだった。", ["任天堂"], None),
+        # Not gated: no amount and no word naming a transaction.
+        ("任天堂はNVIDIAの技術を高く評価している。", [], None),
     ],
 )
 def test_ner_jobs_only_for_gated_sentences_with_candidates(
@@ -194,7 +196,7 @@ def _records(ex: DocumentExtraction) -> tuple[list[tuple[str | None, ...]], list
         ("任天堂はNVIDIAから半導体を20億ドル分購入する。", "任天堂"),
         ("富士通は、英国の子会社をKDDIに約30億円で売却した。", "富士通"),
         # Two registry parties and a third, unknown co-investor.
-        ("OpenAIは、NVIDIAと米Atlas Ventureが主導するラウンドで60億ドルを調達した。", "米Atlas Venture"),
+        ("OpenAIは、NVIDIAと米Atlas Ventureが主導するラウンドで60億ドルを調達した。", "Atlas Venture"),
         # A long sentence: GiNZA reads two windows, not the whole of it.
         (LONG, None),
         # Two registry parties and nothing else name-like: no GiNZA at all.
