@@ -313,14 +313,16 @@ def _last_country(view: SentenceView, previous: Sequence[SentenceView], before: 
 _NATIONALITY = re.compile(r"の?(?:[A-Za-zァ-ヺー]|半導体|大手|企業|新興|スタートアップ)")
 
 
-# "英国のAI関連企業に…20億ポンドを投資": a deal whose recipient is a kind, not a name.
+# "日本に2兆円を投資": a country as the place the money goes (capex, not a deal).
 _PLACE_OF_SPENDING = re.compile(r"(?:国内)?(?:に|へ)(?!も)")
+# "累計の調達額", "国内AIスタートアップの資金調達額": sums over many deals.
 _AGGREGATE = re.compile(
     r"(?:累計|通算|合計)の?(?:資金)?(?:調達|投資|出資|融資)額"
     r"|(?:スタートアップ|企業|業界|国内|世界|全体|各社|関連)の(?:資金|社債)?(?:調達|投資|出資|融資|発行)額"
 )
 # "AI・半導体分野へ10兆円以上の公的支援": money for a sector is a budget, not a deal.
 _SECTOR_RECIPIENT = re.compile(r"(?:分野|産業|業界|領域|セクター)(?:に対し(?:て)?|に向けて|に|へ|への)")
+# "英国のAI関連企業に…20億ポンドを投資": a deal whose recipient is a kind, not a name.
 _GENERIC_RECIPIENT = re.compile(
     r"(?:企業|会社|新興(?:企業)?|スタートアップ|事業者|事業|部門|子会社)(?:群|など|数社)?"
     r"(?:に対し(?:て)?|に向けて|に|へ|への|を)"
@@ -1316,21 +1318,32 @@ def _relationship_mentions(
         (d.source, d.target, d.deal_type) == (target, source, deal_type) for d in recent
     ):
         source, target = target, source
-    return [
-        DealMention(
-            sentence_start=view.start,
-            sentence_end=view.start + len(text),
-            evidence=text,
-            deal_type=deal_type,
-            status=status,
-            source=source,
-            target=target,
-            amount=None,
-            date=_shifted_date(_pick_date(view.dates, trigger.start), view.start),
-            term_text=term,
-            trigger=trigger.text,
-        )
-    ]
+    return [_amountless(view, trigger, deal_type, status, source, target, term)]
+
+
+def _amountless(
+    view: SentenceView,
+    trigger: Trigger,
+    deal_type: DealType,
+    status: DealStatus,
+    source: str | None,
+    target: str | None,
+    term: str | None,
+) -> DealMention:
+    """A deal mention without an amount, dated by the date nearest its trigger."""
+    return DealMention(
+        sentence_start=view.start,
+        sentence_end=view.start + len(view.text),
+        evidence=view.text,
+        deal_type=deal_type,
+        status=status,
+        source=source,
+        target=target,
+        amount=None,
+        date=_shifted_date(_pick_date(view.dates, trigger.start, view.text), view.start),
+        term_text=term,
+        trigger=trigger.text,
+    )
 
 
 # "この契約", "同取引", "今回の出資": a deal named just before.
@@ -1376,21 +1389,7 @@ def _partner_contract(
     sector = default_registry().sector
     deal_type = _resolve_type(trigger, clause, text, triggers, sector(partner), sector(owner))
     source, target = _orient(deal_type, owner, partner)
-    return [
-        DealMention(
-            sentence_start=view.start,
-            sentence_end=view.start + len(text),
-            evidence=text,
-            deal_type=deal_type,
-            status=status,
-            source=source,
-            target=target,
-            amount=None,
-            date=_shifted_date(_pick_date(view.dates, trigger.start), view.start),
-            term_text=term,
-            trigger=trigger.text,
-        )
-    ]
+    return [_amountless(view, trigger, deal_type, status, source, target, term)]
 
 
 def _listed_with(
