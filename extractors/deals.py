@@ -140,7 +140,9 @@ _EPITHETS: list[tuple[re.Pattern[str], str | None]] = [
 _LEADS_ROUND = re.compile(r"を主導|をリード")
 
 
-_BOUGHT = re.compile(r"(?:の)?(?:買収|TOB|完全子会社化|株式公開買い?付け?)")
+# "USスチール買収", "Xの買収": X is bought; but "JIP連合のTOB" is JIP's tender offer.
+_BOUGHT = re.compile(r"(?:の)?買収|(?:TOB|完全子会社化|株式公開買い?付け?)")
+_BIDDER = re.compile(r"(?:連合)?の(?:TOB|株式公開買い?付け?)")
 
 
 def case_after(text: str, end: int) -> Case:
@@ -153,8 +155,10 @@ def case_after(text: str, end: int) -> Case:
         return "LEAD"
     if _AGENT_NOUN.match(text, pos):
         return "AGT"
+    if _BIDDER.match(text, pos):
+        return "AGT"  # "JIP連合のTOB成立": the bidder
     if _BOUGHT.match(text, pos):
-        return "OBJ"  # "USスチール買収を完了", "アームのTOB": the one bought
+        return "OBJ"  # "USスチール買収を完了": the one bought
     for particle, case in _CASES:
         if rest.startswith(particle):
             return case
@@ -801,6 +805,8 @@ def _roles(
         tgt = (
             _nearest(parties, ("OBJ",), exclude=subject) if trigger.deal_type == "acquisition" else None
         ) or _nearest(parties, ("FROM", "WITH", "GEN", "DAT", "ADJ", "OBJ", "NONE"), exclude=subject)
+        if agent is not None and subject is not None and agent.name != subject and tgt is None:
+            return agent.name, subject  # "東芝、JIP連合のTOB成立": the bidder buys the subject
         source, target = (agent.name if agent else subject), (tgt.name if tgt else None)
     elif d == "sell":
         buyer = _nearest(parties, ("DAT", "WITH", "ADJ"), exclude=subject)

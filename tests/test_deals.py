@@ -501,6 +501,11 @@ def test_deals_heldout_shapes(text: str, expected: list[tuple[object, ...]]) -> 
             "日本製鉄、USスチール買収を完了　141億ドル、米政府に「黄金株」",
             [("Nippon Steel", "U.S. Steel", "acquisition", 14_100_000_000)],
         ),
+        # "XのTOB" is X's tender offer for the subject
+        (
+            "東芝、日本産業パートナーズ連合のTOB成立　約2兆円",
+            [("Japan Industrial Partners", "Toshiba", "acquisition", 2_000_000_000_000)],
+        ),
         # the instrument before the amount types the raise
         (
             "日本製鉄は今後、ハイブリッド社債の発行などで最大5000億円を調達し、借り換えを進める。",
