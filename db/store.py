@@ -200,10 +200,6 @@ class StoredDocument:
     origins: frozenset[str] = frozenset()
 
 
-def find_document(*, engine: Engine, sha256: str) -> StoredDocument | None:
-    return find_documents(engine=engine, origins_by_sha256={sha256: ()}).get(sha256)
-
-
 # Hashes per look-up query: far below SQLite's and PostgreSQL's bound-parameter limits.
 _LOOKUP_CHUNK = 500
 
@@ -348,11 +344,6 @@ def company_ids(*, session: Session, entities: Sequence[Entity]) -> dict[str, in
         found.update(created)
     session.info.setdefault(_PENDING_COMPANIES, {}).update(found)
     return {**ids, **found}
-
-
-def ensure_company(*, session: Session, entity: Entity) -> int:
-    """Company id for a registry (or GiNZA-found) entity, creating it and its aliases once."""
-    return company_ids(session=session, entities=[entity])[entity.name]
 
 
 # --- derived rows --------------------------------------------------------
