@@ -38,6 +38,7 @@ from extractors.types import (
     DealStatus,
     DealType,
     Metric,
+    MetricKind,
     MoneyAmount,
 )
 
@@ -1119,35 +1120,9 @@ def extract_sentence(
         ):
             trigger = replace(trigger, direction="receive")  # "Xは政府から…補助金": X receives
         source, target = _roles(trigger, parties, pos, seg_start, text)
-        named_recipient = any(p.case in ("DAT", "ADJ") for p in parties)
-        if _AGGREGATE.search(_clause_left(text, pos)):
-            # "累計の調達額は約500億円", "国内AIスタートアップの資金調達額は": a sum over many deals
-            metrics.append(Metric(s0, s1, text, "other", near_company(pos), local))
-            seg_start = amount.end
-            continue
-        in_country = any(
-            c.kind == "country" and c.start < pos and _PLACE_OF_SPENDING.match(text, c.end)
-            for c in view.companies
-        )
-        invests = trigger.direction == "give" and trigger.deal_type == "investment"
-        if in_country and invests and not named_recipient:
-            # "AWSは2027年までに日本に2兆2600億円投資する": building in a country (capex)
-            metrics.append(Metric(s0, s1, text, "capex", source or near_company(pos), local))
-            seg_start = amount.end
-            continue
-        if _SECTOR_RECIPIENT.search(_clause_left(text, pos)) and not named_recipient:
-            metrics.append(Metric(s0, s1, text, "other", source or near_company(pos), local))
-            seg_start = amount.end
-            continue
-        if (
-            trigger.deal_type == "investment"
-            and trigger.direction == "give"
-            and not any(p.case in ("DAT", "ADJ") for p in parties)
-            and _FACILITY.search(_clause_left(text, pos))
-            and not any(p.case == "GEN" and p.name != source for p in parties)  # "USスチールの設備に"
-        ):
-            # "今年度にAIデータセンターに約800億ドルを投資する": building its own capacity
-            metrics.append(Metric(s0, s1, text, "capex", source or near_company(pos), local))
+        spending = _no_counterparty(view, trigger, parties, pos, source)
+        if spending is not None:
+            metrics.append(Metric(s0, s1, text, spending, source or near_company(pos), local))
             seg_start = amount.end
             continue
         sector = default_registry().sector
@@ -1409,6 +1384,34 @@ def _listed_with(
         return False
     spans = [p for p in parties if p.name in (source, target) and p.start < pos]
     return bool(spans) and "、" in text[min(p.start for p in spans) : max(p.end for p in spans)]
+
+
+def _no_counterparty(
+    view: SentenceView, trigger: Trigger, parties: Sequence[Party], pos: int, source: str | None
+) -> MetricKind | None:
+    """The metric kind of money that has no counterparty however the roles read, else None.
+
+    Sums over many deals (累計の調達額, 国内スタートアップの資金調達額), budgets for a sector
+    (半導体分野へ), and spending on one's own facilities or in a country (データセンターに,
+    日本に…投資) unless a company is named as the recipient or the facilities' owner.
+    """
+    left = _clause_left(view.text, pos)
+    if _AGGREGATE.search(left):
+        return "other"
+    if any(p.case in ("DAT", "ADJ") for p in parties):
+        return None
+    if _SECTOR_RECIPIENT.search(left):
+        return "other"
+    if trigger.direction != "give" or trigger.deal_type != "investment":
+        return None
+    in_country = any(
+        c.kind == "country" and c.start < pos and _PLACE_OF_SPENDING.match(view.text, c.end)
+        for c in view.companies
+    )
+    owned_by_other = any(p.case == "GEN" and p.name != source for p in parties)  # "USスチールの設備に"
+    if in_country or (_FACILITY.search(left) and not owned_by_other):
+        return "capex"
+    return None
 
 
 def _pair_spends(trigger: Trigger, parties: Sequence[Party], pos: int) -> bool:
