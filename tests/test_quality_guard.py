@@ -29,7 +29,7 @@ def test_quality_guard_seeds() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["heldout", "heldout2"])
+@pytest.mark.parametrize("name", ["heldout", "heldout2", "heldout3"])
 def test_quality_guard_heldout(name: str) -> None:
     """The held-out sets were written blind to the extractor; they guard generality, not a target."""
     heldout = Path(__file__).resolve().parents[1] / "corpus" / name
