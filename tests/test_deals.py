@@ -125,6 +125,8 @@ def test_deals_money_that_is_no_deal_is_a_metric(text: str, kind: str) -> None:
         # a transaction verb in the past: done, even when "…と発表した" follows
         ("マイクロソフトはネビウスと174億ドルの契約を結んだと発表した。", "completed"),
         ("ソフトバンクグループはOpenAIに225億ドルを追加で払い込みました。", "completed"),
+        # 打ち出した launches a plan; it is no payment
+        ("ソフトバンクとOpenAIは最大5000億ドルを投じる「スターゲート」計画を打ち出した。", "planned"),
         # only the amount's own clause counts
         ("コアウィーブにはNVIDIAも出資しており、9月には6億ドル以上を投じると発表した。", "announced"),
         # a media outlet's report
