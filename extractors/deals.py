@@ -17,6 +17,7 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Literal
 
 from extractors.cues import (
@@ -368,7 +369,9 @@ def _country_of(name: str) -> str:
     return name
 
 
+@lru_cache(maxsize=64)
 def _government_of(country: str) -> str:
+    """The registry's government of ``country`` (one scan of the registry per country)."""
     entities = default_registry().entities
     govs = [e.name for e in entities.values() if e.kind == "government" and e.parent == country]
     return govs[0] if govs else f"Government of {country}"
@@ -1078,7 +1081,8 @@ def extract_sentence(
         earlier = None if hypothetical or attached else ctx.earlier_same_amount(local)
         date = _shifted_date(_pick_date(view.dates, pos, text), view.start)
         near = ctx.near
-        continues = _CONTINUES.search(_clause_left(text, pos) + text[amount.end : amount.end + 6])
+        left = _clause_left(text, pos)  # the amount's clause up to the amount
+        continues = _CONTINUES.search(left + text[amount.end : amount.end + 6])
         # The same figure as a deal named before is another mention of that deal; "このうち
         # 75億ドルを…", "最初の100億ドルは…" are a part of the deal just described.
         told_before = earlier or (near[-1] if near and continues and not (hypothetical or attached) else None)
@@ -1103,7 +1107,7 @@ def extract_sentence(
             metrics.append(Metric(s0, s1, text, kind, near_company(pos), local))
             seg_start = amount.end
             continue
-        clause = _clause_left(text, pos) + text[amount.end : trigger.end]
+        clause = left + text[amount.end : trigger.end]
         trigger = _reinterpret(trigger, clause, text)
         if (
             trigger.text == "リース"
@@ -1164,7 +1168,7 @@ def extract_sentence(
             # a generic verb (拠出, 払い込む) takes the kind of the deal it is a part of
             deal_type = last.deal_type if trigger.deal_type is None or trigger.strength < 2 else deal_type
             carried = (last.target, deal_type)
-        if source is None and target is None and (named := _DEAL_ANAPHORA.search(_clause_left(text, pos))):
+        if source is None and target is None and (named := _DEAL_ANAPHORA.search(left)):
             # "この契約は最大240億ドルに上る": the deal of the sentences just before.
             referent = _last_deal_of(near, _ANAPHOR_TYPES.get(named.group(1)))
             if referent is not None:
@@ -1186,14 +1190,14 @@ def extract_sentence(
             # a generic 契約 typed by who the parties turned out to be
             deal_type = _resolve_type(trigger, clause, text, triggers, sector(filled[1]), sector(filled[0]))
         generic = trigger.direction in ("give", "buy") and bool(
-            _GENERIC_RECIPIENT.search(_clause_left(text, pos) + text[amount.end : trigger.end + 2])
+            _GENERIC_RECIPIENT.search(left + text[amount.end : trigger.end + 2])
         )
         if generic and target is None:
             filled = (filled[0], None)  # "スタートアップに20億ポンド": no receiver to carry in
         source, target = filled
         if target is None and "各社" in text:
             source = None  # "…各社と結んだ契約の総額": an aggregate over many deals
-        if _GENERIC_SOURCE.search(_clause_left(text, pos)) and not any(p.case == "FROM" for p in parties):
+        if _GENERIC_SOURCE.search(left) and not any(p.case == "FROM" for p in parties):
             source = None  # "民間企業からの出資は総額1300億円": the payers are named by kind only
         source, target = _orient(deal_type, source, target)
         if deal_type in _MARKET_DEALS and target is not None:
