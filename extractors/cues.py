@@ -153,6 +153,18 @@ _CURRENCY_WORD = re.compile(r"ドル|円|ユーロ|ポンド|元")
 BALANCE_SHEET = re.compile(r"総資産|純資産|貸出金|預金量|預金残高|資本金|運用資産")
 
 
+def _as_topic(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    return re.compile(rf"(?:{pattern.pattern})[^はがを]{{0,3}}(?:は|が|も|を)")
+
+
+# A metric noun as its clause's topic or object; of the "other" cues only balance-sheet
+# figures (the rest, 注文 or 需要, are too weak to claim a whole clause).
+_TOPIC_CUES: list[tuple[MetricKind, re.Pattern[str]]] = [
+    *((kind, _as_topic(pattern)) for kind, pattern in METRIC_CUES if kind != "other"),
+    ("other", _as_topic(BALANCE_SHEET)),
+]
+
+
 def metric_kind_near(text: str, start: int, end: int, window: int = 10) -> MetricKind | None:
     """The metric kind whose cue is attached to the amount at [start, end), if any.
 
@@ -166,10 +178,9 @@ def metric_kind_near(text: str, start: int, end: int, window: int = 10) -> Metri
             left = left[idx + 1 :]
     clause = text[: start]
     clause = clause[max(clause.rfind("、"), clause.rfind("。")) + 1 :]
-    for kind, pattern in [*METRIC_CUES, ("other", BALANCE_SHEET)]:
+    for kind, topic in _TOPIC_CUES:
         # "キオクシアの有利子負債は昨年12月末時点で約1兆1000億円あり": the clause's topic
-        topic = re.search(rf"(?:{pattern.pattern})[^はがを]{{0,3}}(?:は|が|も|を)", clause)
-        if topic and (kind != "other" or pattern is BALANCE_SHEET):
+        if topic.search(clause):
             return kind
     right = text[end : end + 8]
     right_m = re.match(r"(?:以上|超|強|程度|規模|相当|分)?(?:もの|の|に上る|に達する|に達した|を)?", right)
