@@ -27,7 +27,7 @@ from torihiki.ingest.readers import RawDocument
 EXTRA_DOCS = {
     "tests/lambda_leaseback_a.txt": (
         dt.date(2025, 9, 11),
-        "2025年9月10日\nエヌビディアとラムダは4年間で総額150億ドルのGPUリースバック契約を結んだ。\n",
+        "2025年9月10日\nエヌビディアとラムダは、総額150億ドルで4年間のGPUリースバック契約を結んだ。\n",
     ),
     "tests/lambda_leaseback_b.txt": (
         dt.date(2025, 9, 13),
